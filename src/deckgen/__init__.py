@@ -1,0 +1,3 @@
+"""deckgen: Markdown interview lectures → Anki flashcard packages."""
+
+__version__ = "0.1.0"

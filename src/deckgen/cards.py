@@ -1,0 +1,296 @@
+"""Cards stage: the :class:`~deckgen.model.Lecture` model → notes.
+
+Each note gets a stable identity (a GUID hashed from a structural key: lecture
+id + kind + normalised item name, never from its text), tags for its kind and
+lecture, and a new-card position that follows document order.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+
+import genanki
+
+from deckgen.model import (
+    Concept,
+    Diagnostic,
+    Lecture,
+    ListEntry,
+    Section,
+    StarStory,
+    Strategy,
+    Term,
+    TipGroup,
+)
+from deckgen.notetypes import field_names
+from deckgen.render import block_html, inline_html, plain_text
+
+ITEMS_PER_LECTURE = 1000  # position gap between lectures: lecture × 1000 + item
+STAR_CLOZE = {"Situation": 1, "Task": 2, "Action": 3, "Result": 4}
+
+
+@dataclass(frozen=True)
+class NoteSpec:
+    """One note, ready for the package stage."""
+
+    kind: str  # concept | term | star | tip | objective | strategy | recall
+    key: str  # structural identity
+    guid: str
+    model: str  # "qa" | "cloze"
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    line: int
+    due: int
+
+    def field(self, name: str) -> str:
+        """The value of field ``name``."""
+        return self.fields[field_names(self.model).index(name)]
+
+
+@dataclass(frozen=True)
+class _Draft:
+    kind: str
+    name: tuple[str, ...]  # the item name (with its context) that enters the key
+    model: str
+    values: dict[str, str]
+    line: int
+
+
+def normalize_name(name: str) -> str:
+    """Normalise an item name for identity: case, width, quotes and spacing don't matter."""
+    text = unicodedata.normalize("NFKC", plain_text(name)).casefold()
+    text = text.translate(str.maketrans("‘’“”–—", "''\"\"--"))
+    return " ".join(re.sub(r"[^\w'\"+#-]+", " ", text).split())
+
+
+def guid_for_key(key: str) -> str:
+    """Anki GUID for a structural key (genanki's base91 hash of the key)."""
+    return genanki.guid_for("deckgen", key)
+
+
+def protect_cloze(text: str) -> str:
+    """Escape sequences Anki's cloze parser would read inside a cloze field."""
+    return text.replace("{{", "{&#123;").replace("}}", "}&#125;").replace("::", ":&#58;")
+
+
+def _cloze(n: int, content_html: str) -> str:
+    return "{{c%d::%s}}" % (n, protect_cloze(content_html))
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def _entry_html(entry: ListEntry) -> str:
+    body = inline_html(entry.text)
+    if entry.children:
+        body += "<ul>" + "".join(f"<li>{_entry_html(c)}</li>" for c in entry.children) + "</ul>"
+    return body
+
+
+def _cloze_list(entries: tuple[ListEntry, ...] | list[ListEntry]) -> str:
+    """One cloze per entry; a bold label stays visible as the cue."""
+    items = []
+    for n, entry in enumerate(entries, start=1):
+        if entry.label and (entry.text or entry.children):
+            items.append(
+                f"<li><b>{inline_html(entry.label)}</b>: {_cloze(n, _entry_html(entry))}</li>"
+            )
+        elif entry.label:
+            items.append(f"<li>{_cloze(n, inline_html(entry.label))}</li>")
+        else:
+            items.append(f"<li>{_cloze(n, _entry_html(entry))}</li>")
+    return "<ul>" + "".join(items) + "</ul>"
+
+
+def _concept(concept: Concept) -> _Draft:
+    parts = []
+    for label, value in (
+        ("Definition", concept.definition),
+        ("Key aspects", concept.key_aspects),
+        ("Examples", concept.examples),
+    ):
+        if value:
+            parts.append(f"<dt>{label}</dt><dd>{block_html(value)}</dd>")
+    answer = f"<dl>{''.join(parts)}</dl>" if parts else ""
+    if concept.details:
+        answer += block_html(concept.details)
+    name = inline_html(concept.name)
+    prompt = (
+        f"What is <b>{name}</b>? Define it, with its key aspects and an example."
+        if concept.definition
+        else f"Explain <b>{name}</b>."
+    )
+    return _Draft(
+        "concept",
+        (concept.name,),
+        "qa",
+        {"Prompt": prompt, "Answer": answer, "Context": "Key concept"},
+        concept.line,
+    )
+
+
+def _term(term: Term) -> _Draft:
+    return _Draft(
+        "term",
+        (term.context, term.term),
+        "qa",
+        {
+            "Prompt": f"What is meant by <b>{_esc(term.term)}</b>?",
+            "Answer": block_html(term.definition),
+            "Context": _esc(term.context),
+        },
+        term.line,
+    )
+
+
+def _story(story: StarStory) -> _Draft:
+    rows = "".join(
+        f"<dt>{part}</dt><dd>{_cloze(STAR_CLOZE[part], inline_html(text))}</dd>"
+        for part, text in story.parts
+    )
+    text = (
+        f'<div class="dg-question">{protect_cloze(inline_html(story.question))}</div>'
+        f'<dl class="dg-star">{rows}</dl>'
+    )
+    context = "STAR story" + (f" · {_esc(story.label)}" if story.label else "")
+    return _Draft(
+        "star",
+        (story.label or story.question,),
+        "cloze",
+        {"Text": text, "Context": context},
+        story.line,
+    )
+
+
+def _tips(group: TipGroup) -> _Draft:
+    context = _esc(
+        group.section if group.name == group.section else f"{group.section} › {group.name}"
+    )
+    return _Draft(
+        "tip",
+        (group.section, group.name),
+        "cloze",
+        {"Text": _cloze_list(group.tips), "Context": context},
+        group.line,
+    )
+
+
+def _strategy(strategy: Strategy) -> _Draft:
+    extra = f"<b>Example</b>: {inline_html(strategy.example)}" if strategy.example else ""
+    return _Draft(
+        "strategy",
+        (strategy.name,),
+        "cloze",
+        {
+            "Text": f'<div class="dg-question">{protect_cloze(inline_html(strategy.name))}</div>'
+            + _cloze_list(strategy.tactics),
+            "Context": "Strategy",
+            "Extra": extra,
+        },
+        strategy.line,
+    )
+
+
+def _objectives(lecture: Lecture) -> _Draft:
+    return _Draft(
+        "objective",
+        ("learning objectives",),
+        "cloze",
+        {
+            "Text": '<div class="dg-question">After this lecture you can:</div>'
+            + _cloze_list(lecture.objectives),
+            "Context": "Learning objectives",
+        },
+        lecture.objectives_line,
+    )
+
+
+def _section(section: Section) -> _Draft:
+    heading = section.path[-1]
+    prompt = (
+        f"<b>{_esc(heading)}</b>"
+        if heading.rstrip().endswith("?")
+        else f"What does the lecture say about <b>{_esc(heading)}</b>?"
+    )
+    return _Draft(
+        "recall",
+        section.path,
+        "qa",
+        {
+            "Prompt": prompt,
+            "Answer": block_html(section.body),
+            "Context": _esc(" › ".join(section.path[:-1])),
+        },
+        section.line,
+    )
+
+
+def _drafts(lecture: Lecture) -> list[_Draft]:
+    drafts: list[_Draft] = []
+    if lecture.objectives:
+        drafts.append(_objectives(lecture))
+    drafts += [_concept(c) for c in lecture.concepts]
+    drafts += [_term(t) for t in lecture.terms]
+    drafts += [_strategy(s) for s in lecture.strategies if s.tactics]
+    drafts += [_story(s) for s in lecture.stories if s.parts]
+    drafts += [_tips(g) for g in lecture.tip_groups if g.tips]
+    drafts += [_section(s) for s in lecture.sections]
+    # Document order; ties (several items on one line) keep extraction order.
+    return sorted(drafts, key=lambda d: d.line)
+
+
+def lecture_tag(lecture: Lecture) -> str:
+    """The tag naming a lecture, e.g. ``deckgen::lecture::behavioral::star-method``."""
+    parts = [re.sub(r"\s+", "_", p) for p in lecture.lecture_id.split("/") if p]
+    return "deckgen::lecture::" + "::".join(parts)
+
+
+def build_notes(lecture: Lecture, position: int = 0) -> list[NoteSpec]:
+    """Turn a parsed lecture into notes; ``position`` is the lecture's place in the course.
+
+    Duplicate item names get an ordinal in their key (and a warning on the
+    lecture), so identities stay distinct and stable.
+    """
+    notes: list[NoteSpec] = []
+    seen: Counter[str] = Counter()
+    base = position * ITEMS_PER_LECTURE
+    source = lecture.rel_path.as_posix()
+    for index, draft in enumerate(_drafts(lecture), start=1):
+        key = "|".join([lecture.lecture_id, draft.kind, *map(normalize_name, draft.name)])
+        seen[key] += 1
+        if seen[key] > 1:
+            lecture.diagnostics.append(
+                Diagnostic(
+                    source,
+                    draft.line,
+                    "warning",
+                    "duplicate-name",
+                    f"another {draft.kind} is also named '{draft.name[-1]}'; "
+                    f"keeping both (#{seen[key]})",
+                )
+            )
+            key += f"|#{seen[key]}"
+        values = {
+            "Lecture": _esc(lecture.title),
+            "Source": _esc(f"{source}:{draft.line}"),
+            **draft.values,
+        }
+        fields = tuple(values.get(name, "") for name in field_names(draft.model))
+        notes.append(
+            NoteSpec(
+                kind=draft.kind,
+                key=key,
+                guid=guid_for_key(key),
+                model=draft.model,
+                fields=fields,
+                tags=(f"deckgen::{draft.kind}", lecture_tag(lecture)),
+                line=draft.line,
+                due=base + index,
+            )
+        )
+    return notes

@@ -1,0 +1,520 @@
+"""Parse stage: a lecture's Markdown → the :class:`~deckgen.model.Lecture` model.
+
+Small extractor functions each claim one kind of content (objectives, concepts,
+strategies, STAR stories, tips, terms); whatever no extractor claims and still
+has substance becomes a generic recall :class:`~deckgen.model.Section`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from deckgen.blocks import Block, Heading, Item, item_source, parse_sections, slice_source
+from deckgen.model import (
+    Concept,
+    Diagnostic,
+    Lecture,
+    ListEntry,
+    Section,
+    StarStory,
+    Strategy,
+    Term,
+    TipGroup,
+)
+from deckgen.render import plain_text
+from deckgen.source import Source
+
+STAR_PARTS = ("Situation", "Task", "Action", "Result")
+_STAR_ALIASES = {
+    "situation": "Situation",
+    "task": "Task",
+    "action": "Action",
+    "actions": "Action",
+    "result": "Result",
+    "results": "Result",
+    "outcome": "Result",
+}
+_CONCEPT_FIELDS = {
+    "definition": "definition",
+    "meaning": "definition",
+    "what it is": "definition",
+    "key aspects": "key_aspects",
+    "key aspect": "key_aspects",
+    "key features": "key_aspects",
+    "examples": "examples",
+    "example": "examples",
+}
+# Sections that hold no facts to memorise (compared after normalisation).
+_SKIP_TITLES = {
+    "overview",
+    "conclusion",
+    "next step",
+    "next steps",
+    "next lesson",
+    "next lessons",
+    "further reading",
+    "references",
+    "resources",
+    "table of contents",
+    "contents",
+    "practice exercise",
+    "practice exercises",
+    "practice problems",
+    "practice problem",
+    "relation to previous sections",
+    "related lectures",
+    "what's next",
+    "whats next",
+}
+_PRACTICE_RE = re.compile(r"^practice\b")
+_TIPS_RE = re.compile(r"\btips?\b")
+_STRATEGY_RE = re.compile(r"\bstrateg(y|ies)\b")
+_NUMBERING_RE = re.compile(
+    r"^(?:(?:step|part|lecture)\s+)?(?:\d+(?:\.\d+)*|[ivx]+|[a-z])[.):]\s+|^(?:step|part)\s+\d+\s*[:.-]\s*",
+    re.I,
+)
+_ANSWER_RE = re.compile(r"^\*\*Answer:?\*\*:?\s*", re.I)
+_MIN_SECTION_CHARS = 40
+
+
+@dataclass
+class _Context:
+    """Mutable state while one lecture is parsed."""
+
+    source: Source
+    lines: list[str]
+    lecture: Lecture
+    practice_question: str = ""
+    claimed_paragraphs: set[int] = field(default_factory=set)
+
+    def line(self, body_line: int) -> int:
+        """Body line (0-based) → file line (1-based)."""
+        return body_line + self.source.body_offset + 1
+
+    def warn(self, body_line: int, code: str, message: str) -> None:
+        self.lecture.diagnostics.append(
+            Diagnostic(self.source.display_path, self.line(body_line), "warning", code, message)
+        )
+
+
+def clean_heading(title: str) -> str:
+    """Heading text without emphasis, emoji and leading numbering (``### 2.1 Foo`` → ``Foo``)."""
+    text = plain_text(title)
+    text = "".join(
+        ch for ch in text if unicodedata.category(ch) not in ("So", "Cs", "Mn", "Cf") or ch in "’‘"
+    )
+    text = " ".join(text.split())
+    stripped = _NUMBERING_RE.sub("", text, count=1).strip()
+    return stripped or text
+
+
+def _norm(title: str) -> str:
+    text = clean_heading(title).lower().replace("’", "'")
+    return re.sub(r"[^\w' ]+", " ", text).strip()
+
+
+def _is_skipped(title: str) -> bool:
+    norm = " ".join(_norm(title).split())
+    return norm in _SKIP_TITLES or bool(_PRACTICE_RE.match(norm)) or "relation to" in norm
+
+
+def _entry(ctx: _Context, item: Item) -> ListEntry:
+    children = tuple(_entry(ctx, child) for sub in item.sublists for child in sub.items)
+    label, rest = item.label, item.rest
+    return ListEntry(
+        text=rest if label else item.text, line=ctx.line(item.start), label=label, children=children
+    )
+
+
+def _star_part(label: str | None) -> str | None:
+    if not label:
+        return None
+    return _STAR_ALIASES.get(plain_text(label).lower().strip())
+
+
+def _star_parts(items: list[Item]) -> dict[str, Item]:
+    parts: dict[str, Item] = {}
+    for item in items:
+        part = _star_part(item.label)
+        if part and part not in parts and item.rest:
+            parts[part] = item
+    return parts
+
+
+def _is_star_list(block: Block) -> bool:
+    return block.kind == "list" and len(_star_parts(block.items)) >= 2
+
+
+def _question_item(items: list[Item]) -> Item | None:
+    for item in items:
+        if item.label and plain_text(item.label).lower() in ("question", "q"):
+            return item
+    return None
+
+
+def _make_story(ctx: _Context, block: Block, question: str, label: str) -> StarStory:
+    parts = _star_parts(block.items)
+    missing = tuple(p for p in STAR_PARTS if p not in parts)
+    story = StarStory(
+        question=question,
+        line=ctx.line(block.start),
+        parts=tuple((p, parts[p].rest) for p in STAR_PARTS if p in parts),
+        label=label,
+        missing=missing,
+    )
+    if missing:
+        ctx.warn(
+            block.start,
+            "incomplete-star",
+            f"STAR story '{plain_text(question)[:60]}' has no {', '.join(missing)}; "
+            "the parts present still become cards",
+        )
+    return story
+
+
+def _story_question(
+    ctx: _Context, blocks: list[Block], index: int, heading: str
+) -> tuple[str, str] | None:
+    """Find the question of the STAR list at ``blocks[index]``: (question, label)."""
+    block = blocks[index]
+    q_item = _question_item(block.items)
+    prev = blocks[index - 1] if index > 0 else None
+    prev_label = plain_text(prev.label or "") if prev is not None else ""
+    label = prev_label if prev_label else clean_heading(heading)
+    if q_item is not None:
+        return q_item.rest, label
+    if prev is not None and prev_label.lower() in ("question", "example question", "q"):
+        ctx.claimed_paragraphs.add(prev.start)
+        return prev.rest, clean_heading(heading)
+    if prev is not None and prev_label.lower().startswith(
+        ("sample response", "sample answer", "example response", "response")
+    ):
+        ctx.claimed_paragraphs.add(prev.start)
+        return (ctx.practice_question or prev_label), prev_label
+    norm = _norm(heading)
+    if norm.startswith(("star example", "question", "sample response", "example")):
+        return clean_heading(heading), clean_heading(heading)
+    return None
+
+
+def _extract_stories(
+    ctx: _Context, blocks: list[Block], heading: str, only_samples: bool = False
+) -> set[int]:
+    """Claim top-level STAR lists with a question; return the claimed block starts."""
+    claimed: set[int] = set()
+    for index, block in enumerate(blocks):
+        if only_samples and block.kind == "paragraph" and (block.label or "").lower() == "question":
+            ctx.practice_question = block.rest
+        if not _is_star_list(block):
+            continue
+        if only_samples:
+            prev = blocks[index - 1] if index > 0 else None
+            if prev is None or not (prev.label or "").lower().startswith("sample"):
+                continue
+        found = _story_question(ctx, blocks, index, heading)
+        if found is None:
+            continue
+        question, label = found
+        ctx.lecture.stories.append(_make_story(ctx, block, question, label))
+        claimed.add(block.start)
+    return claimed
+
+
+def _nested_story(ctx: _Context, item: Item, context: str, scenario: str) -> StarStory | None:
+    """A STAR list nested under a tip bullet such as ``- STAR Response:``."""
+    for sub in item.sublists:
+        if _is_star_list(sub):
+            q_item = _question_item(sub.items)
+            question = (
+                q_item.rest if q_item else (scenario or f"{context}: {plain_text(item.text)}")
+            )
+            return _make_story(ctx, sub, question, f"{context} — {plain_text(item.text)}")
+    return None
+
+
+def _concept(ctx: _Context, heading: Heading) -> Concept | None:
+    name = clean_heading(heading.title)
+    found: dict[str, str] = {}
+    rest_blocks: list[Block] = []
+    for block in heading.blocks:
+        if block.kind in ("html", "hr"):
+            continue
+        if block.kind == "paragraph" and block.label:
+            key = _CONCEPT_FIELDS.get(plain_text(block.label).lower())
+            if key and key not in found and block.rest:
+                found[key] = block.rest
+                continue
+        if block.kind == "list":
+            leftovers = []
+            for item in block.items:
+                key = _CONCEPT_FIELDS.get(plain_text(item.label or "").lower())
+                if key and key not in found and (item.rest or item.blocks):
+                    text = item.rest
+                    if item.blocks:
+                        text = (text + "\n\n" + item_source(ctx.lines, item)).strip()
+                    found[key] = text
+                else:
+                    leftovers.append(item)
+            if leftovers:
+                rest_blocks.append(Block("list", leftovers[0].start, leftovers[-1].end))
+            continue
+        rest_blocks.append(block)
+    details = slice_source(ctx.lines, rest_blocks)
+    for child in heading.children:
+        if not _is_skipped(child.title):
+            sub = slice_source(ctx.lines, _content_blocks(child.blocks))
+            if sub:
+                details += f"\n\n**{clean_heading(child.title)}**\n\n{sub}"
+    details = details.strip()
+    if not found and not details:
+        return None
+    return Concept(name=name, line=ctx.line(heading.start), details=details, **found)
+
+
+def _is_term_item(item: Item) -> bool:
+    label = item.label
+    if not label or _star_part(label) or len(plain_text(label)) > 80:
+        return False
+    return bool(item.rest) or bool(item.sublists)
+
+
+def _is_nav_list(block: Block) -> bool:
+    """A list whose every item starts with a link: navigation, not content."""
+    return (
+        block.kind == "list"
+        and all(re.match(r"^(\*\*)?\[", item.text.strip()) for item in block.items)
+        and bool(block.items)
+    )
+
+
+def _extract_terms(ctx: _Context, blocks: list[Block], context: str) -> set[int]:
+    claimed: set[int] = set()
+    for block in blocks:
+        if block.kind != "list" or not block.items:
+            continue
+        term_items = [it for it in block.items if _is_term_item(it)]
+        if len(term_items) < 2 or len(term_items) * 3 < len(block.items) * 2:
+            continue
+        for item in term_items:
+            definition = item.rest
+            if item.blocks:
+                definition = (definition + "\n\n" + item_source(ctx.lines, item)).strip()
+            ctx.lecture.terms.append(
+                Term(
+                    term=plain_text(item.label or ""),
+                    definition=definition,
+                    line=ctx.line(item.start),
+                    context=context,
+                )
+            )
+        if len(term_items) == len(block.items):
+            claimed.add(block.start)
+    return claimed
+
+
+def _content_blocks(blocks: Iterable[Block]) -> list[Block]:
+    """Blocks worth showing: no raw HTML, rules, navigation or 'Next Step' links."""
+    out = []
+    for block in blocks:
+        if block.kind in ("html", "hr") or _is_nav_list(block):
+            continue
+        if block.kind == "paragraph":
+            label = (block.label or "").lower()
+            if label.startswith("next") or re.fullmatch(r"\s*\[[^\]]*\]\([^)]*\)\s*", block.inline):
+                continue
+        out.append(block)
+    return out
+
+
+def _substantive(ctx: _Context, blocks: list[Block]) -> bool:
+    if any(b.kind in ("fence", "code", "table") for b in blocks):
+        return True
+    total = sum(len(plain_text("\n".join(ctx.lines[b.start : b.end]))) for b in blocks)
+    return total >= _MIN_SECTION_CHARS
+
+
+def _add_section(ctx: _Context, path: tuple[str, ...], start: int, blocks: list[Block]) -> None:
+    blocks = [b for b in _content_blocks(blocks) if b.start not in ctx.claimed_paragraphs]
+    if not blocks or not _substantive(ctx, blocks):
+        return
+    body = _ANSWER_RE.sub("", slice_source(ctx.lines, blocks), count=1)
+    ctx.lecture.sections.append(Section(path=path, line=ctx.line(start), body=body))
+
+
+def _objectives(ctx: _Context, heading: Heading) -> None:
+    for block in heading.blocks:
+        if block.kind == "list":
+            ctx.lecture.objectives.extend(_entry(ctx, item) for item in block.items)
+    if ctx.lecture.objectives and not ctx.lecture.objectives_line:
+        ctx.lecture.objectives_line = ctx.line(heading.start)
+
+
+def _key_concepts(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
+    claimed = _extract_terms(ctx, heading.blocks, clean_heading(heading.title))
+    remaining = [b for b in heading.blocks if b.start not in claimed]
+    _add_section(ctx, path, heading.start, remaining)
+    for child in heading.children:
+        if _is_skipped(child.title):
+            continue
+        concept = _concept(ctx, child)
+        if concept is not None:
+            ctx.lecture.concepts.append(concept)
+
+
+def _tips(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
+    section = clean_heading(heading.title)
+    loose: list[ListEntry] = []
+    loose_line = 0
+    rest: list[Block] = []
+    for block in heading.blocks:
+        if block.kind != "list":
+            rest.append(block)
+            continue
+        for item in block.items:
+            if item.sublists and item.label:
+                tips: list[ListEntry] = []
+                scenario = ""
+                for sub in item.sublists:
+                    for child in sub.items:
+                        if (child.label or "").lower() == "example":
+                            scenario = child.rest
+                        story = _nested_story(ctx, child, item.label, scenario)
+                        if story is not None:
+                            ctx.lecture.stories.append(story)
+                        else:
+                            tips.append(_entry(ctx, child))
+                if tips:
+                    ctx.lecture.tip_groups.append(
+                        TipGroup(
+                            name=plain_text(item.label),
+                            line=ctx.line(item.start),
+                            tips=tuple(tips),
+                            section=section,
+                        )
+                    )
+            else:
+                loose_line = loose_line or ctx.line(item.start)
+                loose.append(_entry(ctx, item))
+    if loose:
+        ctx.lecture.tip_groups.append(
+            TipGroup(name=section, line=loose_line, tips=tuple(loose), section=section)
+        )
+    claimed = _extract_stories(ctx, rest, heading.title)
+    _add_section(ctx, path, heading.start, [b for b in rest if b.start not in claimed])
+    for child in heading.children:
+        _tips(ctx, child, (*path, clean_heading(child.title)))
+
+
+def _strategies(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
+    _generic_blocks(ctx, heading, path)
+    for child in heading.children:
+        child_path = (*path, clean_heading(child.title))
+        lists = [b for b in child.blocks if b.kind == "list"]
+        if any(_is_star_list(b) for b in lists) or not lists or child.children:
+            _visit(ctx, child, child_path)
+            continue
+        tactics: list[ListEntry] = []
+        example = ""
+        for block in lists:
+            for item in block.items:
+                if (item.label or "").lower() in ("example", "examples") and not example:
+                    example = item.rest
+                else:
+                    tactics.append(_entry(ctx, item))
+        others = [b for b in child.blocks if b.kind != "list"]
+        ctx.lecture.strategies.append(
+            Strategy(
+                name=clean_heading(child.title),
+                line=ctx.line(child.start),
+                tactics=tuple(tactics),
+                example=example,
+            )
+        )
+        _add_section(ctx, child_path, child.start, others)
+
+
+def _generic_blocks(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
+    claimed = _extract_stories(ctx, heading.blocks, heading.title)
+    remaining = [b for b in heading.blocks if b.start not in claimed]
+    context = " › ".join(path) if path else ctx.lecture.title
+    claimed |= _extract_terms(ctx, remaining, context)
+    remaining = [b for b in remaining if b.start not in claimed]
+    _add_section(ctx, path or (ctx.lecture.title,), heading.start, remaining)
+
+
+def _visit(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
+    """Dispatch one heading's section to the extractor that claims it."""
+    norm = _norm(heading.title)
+    if _is_skipped(heading.title):
+        # Practice sections hold no facts, but their sample responses are stories.
+        _extract_stories(ctx, heading.blocks, heading.title, only_samples=True)
+        for child in heading.children:
+            _extract_stories(ctx, child.blocks, child.title, only_samples=True)
+        return
+    if norm == "learning objectives" or norm == "objectives":
+        _objectives(ctx, heading)
+    elif norm.startswith("key concepts") or norm == "core concepts":
+        _key_concepts(ctx, heading, path)
+    elif _TIPS_RE.search(norm):
+        _tips(ctx, heading, path)
+    elif _STRATEGY_RE.search(norm) and heading.level <= 2:
+        _strategies(ctx, heading, path)
+    else:
+        _generic_blocks(ctx, heading, path)
+        for child in heading.children:
+            _visit(ctx, child, (*path, clean_heading(child.title)))
+
+
+def _title(source: Source, root: Heading) -> tuple[str, Heading | None]:
+    first_h1 = next((h for h in root.children if h.level == 1), None)
+    meta_title = source.meta.get("title")
+    if isinstance(meta_title, str) and meta_title.strip():
+        return " ".join(meta_title.split()), first_h1
+    if first_h1 is not None and clean_heading(first_h1.title):
+        return plain_text(first_h1.title), first_h1
+    stem = source.rel_path.stem
+    return re.sub(r"^\d+[-_ ]+", "", stem).replace("-", " ").replace(
+        "_", " "
+    ).strip().title() or stem, first_h1
+
+
+def parse_lecture(source: Source) -> Lecture:
+    """Parse one lecture's Markdown into the :class:`Lecture` model."""
+    root = parse_sections(source.body)
+    title, first_h1 = _title(source, root)
+    description = source.meta.get("description") or source.meta.get("summary") or ""
+    lecture = Lecture(
+        source=source.path,
+        rel_path=source.rel_path,
+        title=title,
+        line=source.body_offset + 1,
+        meta=dict(source.meta),
+        description=str(description) if isinstance(description, str | int | float) else "",
+    )
+    ctx = _Context(source=source, lines=source.body.split("\n"), lecture=lecture)
+    # The title heading is transparent: its text is the lecture, its children are top level.
+    top: list[Heading] = []
+    intro = list(root.blocks)
+    intro_line = 0
+    for heading in root.children:
+        if heading is first_h1:
+            intro.extend(heading.blocks)
+            intro_line = heading.start
+            top.extend(heading.children)
+        else:
+            top.append(heading)
+    _generic_blocks(ctx, Heading(level=1, title="", start=intro_line, blocks=intro), ())
+    for heading in top:
+        _visit(ctx, heading, (clean_heading(heading.title),))
+    return lecture
+
+
+def parse_file(path: Path, root: Path) -> Lecture:
+    """Read and parse one lecture file (convenience for tests and the API)."""
+    from deckgen.source import read_source
+
+    return parse_lecture(read_source(path, root))

@@ -1,0 +1,122 @@
+"""Read stage: a lecture file → front matter, body and source positions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import frontmatter
+import yaml
+
+MAX_LECTURE_BYTES = 5 * 1024 * 1024
+
+
+class LectureError(Exception):
+    """A lecture that cannot be read; carries the file and 1-based line."""
+
+    def __init__(self, path: str, line: int, message: str, code: str = "read") -> None:
+        super().__init__(f"{path}:{line}: error {code}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Source:
+    """A lecture file split into its header and its Markdown body.
+
+    ``body_offset`` is the number of file lines before the body, so that a
+    0-based body line ``n`` is file line ``n + body_offset + 1``.
+    """
+
+    path: Path
+    rel_path: PurePosixPath
+    meta: dict[str, Any]
+    body: str
+    body_offset: int
+
+    @property
+    def display_path(self) -> str:
+        """The path shown to users in cards and messages."""
+        return self.rel_path.as_posix()
+
+
+_YAML = frontmatter.YAMLHandler()
+
+
+def decode(data: bytes, display: str) -> str:
+    """Decode UTF-8 lecture bytes, naming the line of the first bad byte."""
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise LectureError(
+            display, line, "binary content (NUL byte); not a Markdown lecture", "binary"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LectureError(
+            display,
+            line,
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            "encoding",
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def split_front_matter(text: str, display: str) -> tuple[dict[str, Any], str, int]:
+    """Split YAML front matter from ``text``: (metadata, body, body line offset)."""
+    stripped = text.lstrip("\n")
+    leading = len(text) - len(stripped)
+    if not _YAML.detect(stripped):
+        return {}, text, 0
+    try:
+        fm, body = _YAML.split(stripped)
+    except ValueError:
+        raise LectureError(
+            display, leading + 1, "front matter opened with '---' is never closed", "front-matter"
+        ) from None
+    try:
+        meta = _YAML.load(fm)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        # +1 for the opening '---' line, +1 to make the mark 1-based.
+        line = leading + 1 + (mark.line + 1 if mark is not None else 0)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise LectureError(
+            display, line, f"invalid YAML front matter: {problem}", "front-matter"
+        ) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise LectureError(
+            display, leading + 1, "front matter must be a YAML mapping (key: value)", "front-matter"
+        )
+    offset = leading + stripped[: len(stripped) - len(body)].count("\n")
+    return {str(k): v for k, v in meta.items()}, body, offset
+
+
+def read_source(path: Path, root: Path) -> Source:
+    """Read one lecture file; ``root`` is the lectures root it is relative to."""
+    try:
+        rel = PurePosixPath(path.resolve().relative_to(root.resolve()).as_posix())
+    except ValueError:
+        rel = PurePosixPath(path.name)
+    display = rel.as_posix()
+    try:
+        size = path.stat().st_size
+        if size > MAX_LECTURE_BYTES:
+            raise LectureError(
+                display,
+                1,
+                f"file is {size} bytes; lectures are limited to {MAX_LECTURE_BYTES} bytes",
+                "too-large",
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LectureError(display, 1, f"cannot read file: {exc.strerror}", "io") from None
+    text = decode(data, display)
+    meta, body, offset = split_front_matter(text, display)
+    return Source(path=path, rel_path=rel, meta=meta, body=body, body_offset=offset)
