@@ -78,7 +78,7 @@ def protect_cloze(text: str) -> str:
 
 
 def _cloze(n: int, content_html: str) -> str:
-    return "{{c%d::%s}}" % (n, protect_cloze(content_html))
+    return "{{c" + str(n) + "::" + protect_cloze(content_html) + "}}"
 
 
 def _esc(text: str) -> str:

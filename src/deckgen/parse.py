@@ -74,9 +74,11 @@ _PRACTICE_RE = re.compile(r"^practice\b")
 _TIPS_RE = re.compile(r"\btips?\b")
 _STRATEGY_RE = re.compile(r"\bstrateg(y|ies)\b")
 _NUMBERING_RE = re.compile(
-    r"^(?:(?:step|part|lecture)\s+)?(?:\d+(?:\.\d+)*|[ivx]+|[a-z])[.):]\s+|^(?:step|part)\s+\d+\s*[:.-]\s*",
+    r"^(?:(?:step|part|lecture)\s+)?(?:\d+(?:\.\d+)+\.?\s+|(?:\d+|[ivx]+|[a-z])[.):]\s+)"
+    r"|^(?:step|part)\s+\d+\s*[:.-]\s*",
     re.I,
 )
+_PLAIN_LABEL_RE = re.compile(r"^(?P<label>[A-Z][\w ]{0,30}?):\s+(?P<rest>\S.*)$", re.S)
 _ANSWER_RE = re.compile(r"^\*\*Answer:?\*\*:?\s*", re.I)
 _MIN_SECTION_CHARS = 40
 
@@ -128,6 +130,14 @@ def _entry(ctx: _Context, item: Item) -> ListEntry:
     return ListEntry(
         text=rest if label else item.text, line=ctx.line(item.start), label=label, children=children
     )
+
+
+def _loose_label(item: Item) -> tuple[str, str]:
+    """An item's label, bold (``**Example**: x``) or plain (``Example: x``)."""
+    if item.label:
+        return plain_text(item.label), item.rest
+    m = _PLAIN_LABEL_RE.match(item.text.strip())
+    return (m.group("label"), m.group("rest")) if m else ("", item.text)
 
 
 def _star_part(label: str | None) -> str | None:
@@ -380,8 +390,9 @@ def _tips(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
                 scenario = ""
                 for sub in item.sublists:
                     for child in sub.items:
-                        if (child.label or "").lower() == "example":
-                            scenario = child.rest
+                        child_label, child_text = _loose_label(child)
+                        if child_label.lower() == "example":
+                            scenario = child_text
                         story = _nested_story(ctx, child, item.label, scenario)
                         if story is not None:
                             ctx.lecture.stories.append(story)

@@ -33,6 +33,7 @@ def inline_html(source: str) -> str:
     return markdown().renderInline(source.strip()).strip()
 
 
+@lru_cache(maxsize=65536)
 def plain_text(source: str) -> str:
     """Inline Markdown reduced to plain text: for names, keys and headings."""
     tokens = markdown().parseInline(source.strip())

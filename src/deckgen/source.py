@@ -81,9 +81,11 @@ def split_front_matter(text: str, display: str) -> tuple[dict[str, Any], str, in
     try:
         meta = _YAML.load(fm)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        # +1 for the opening '---' line, +1 to make the mark 1-based.
-        line = leading + 1 + (mark.line + 1 if mark is not None else 0)
+        # Where the broken construct starts (an unclosed '[' ...), else where parsing failed.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        # fm starts with the newline that ends the opening '---', so mark.line is 0-based
+        # from that '---' line: file line = leading blank lines + 1 + mark.line.
+        line = leading + 1 + (mark.line if mark is not None else 0)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise LectureError(
             display, line, f"invalid YAML front matter: {problem}", "front-matter"

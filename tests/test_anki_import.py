@@ -1,0 +1,164 @@
+"""Ground truth: every package deckgen builds imports into real Anki and renders there."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from ankicol import card_text, cards_in_order, import_apkg, open_collection
+from conftest import LECTURES
+from deckgen.build import build
+
+RAW_MARKDOWN = re.compile(r"\*\*\S|\S\*\*|^#+ |\]\(")
+
+
+def _queue_order(col) -> list[int]:  # noqa: ANN001 - anki's Collection
+    """Note ids in the order Anki's v3 scheduler serves new cards."""
+    for conf in col.decks.all_config():
+        conf["new"]["perDay"] = 9999
+        col.decks.update_config(conf)
+    queued = col.sched.get_queued_cards(fetch_limit=5000)
+    seen: list[int] = []
+    for qc in queued.cards:
+        nid = col.get_card(qc.card.id).nid
+        if nid not in seen:
+            seen.append(nid)
+    return seen
+
+
+def _check_package(col, apkg: Path, report_notes: int | None = None) -> None:  # noqa: ANN001
+    log = import_apkg(col, apkg)
+    assert log.conflicting == 0 and log.duplicate == 0
+    assert log.new == log.found > 0
+    if report_notes is not None:
+        assert log.new == report_notes
+
+
+def _assert_clean_render(col) -> None:  # noqa: ANN001
+    for card in cards_in_order(col):
+        q, a = card.question(), card.answer()
+        for side in (q, a):
+            text = card_text(side)
+            assert not RAW_MARKDOWN.search(text), text[:300]
+            assert "<script" not in side and "<footer" not in side
+        lecture = card.note()["Lecture"]
+        assert card_text(lecture) in card_text(q)
+        assert re.search(r"\.md:\d+", card_text(a))
+
+
+def test_example_lectures_import_render_and_order(tmp_path: Path) -> None:
+    report = build([LECTURES], tmp_path / "decks")
+    assert report.errors == 0 and len(report.packages) >= 3
+    total_notes = 0
+    for apkg in sorted(report.packages):
+        col = open_collection(tmp_path / apkg.stem)
+        _check_package(col, apkg)
+        total_notes += len(col.find_notes(""))
+        names = [d.name for d in col.decks.all_names_and_ids()]
+        assert any(n.count("::") >= 1 for n in names)
+        _assert_clean_render(col)
+        # New cards are served in document order (the Source line increases).
+        lines = [int(col.get_note(nid)["Source"].rsplit(":", 1)[1]) for nid in _queue_order(col)]
+        assert lines == sorted(lines) and len(lines) == len(col.find_notes(""))
+        col.close()
+    assert total_notes == report.notes
+
+
+def test_card_counts_match_anki(tmp_path: Path) -> None:
+    bundle = tmp_path / "all.apkg"
+    report = build([LECTURES], tmp_path / "unused", bundle=bundle)
+    col = open_collection(tmp_path / "col")
+    _check_package(col, bundle, report.notes)
+    assert len(col.find_cards("")) == report.cards
+    tree = [d.name for d in col.decks.all_names_and_ids()]
+    assert "Behavioral" in tree and "System Design" in tree
+
+
+def test_meta_execution_cards(tmp_path: Path, corpus: Path) -> None:
+    lecture = corpus / "interview-section/behavioral/meta-execution.md"
+    report = build([lecture], tmp_path / "decks", root=corpus)
+    [apkg] = report.packages
+    assert apkg == tmp_path / "decks/interview-section/behavioral/meta-execution.apkg"
+    col = open_collection(tmp_path / "col")
+    _check_package(col, apkg, report.notes)
+    _assert_clean_render(col)
+    by_kind: dict[str, list] = {}
+    for card in cards_in_order(col):
+        kind = next(
+            t for t in card.note().tags if t.startswith("deckgen::") and "lecture" not in t
+        ).split("::")[1]
+        by_kind.setdefault(kind, []).append(card)
+    # Concepts: the definition is on the back only.
+    concept = next(c for c in by_kind["concept"] if "Execution Speed" in c.question())
+    assert "Prioritizing rapid action" not in card_text(concept.question())
+    assert "Prioritizing rapid action" in card_text(concept.answer())
+    # STAR: one card per part, the question visible on each, each part hidden on its own card.
+    stars = [c for c in by_kind["star"] if "accelerated a project.”" in c.question()]
+    assert sorted(c.ord for c in stars[:4]) == [0, 1, 2, 3]
+    for card, part in zip(
+        stars[:4],
+        (
+            "Our notification system was too slow",
+            "senior engineer",
+            "prioritized a caching",
+            "dropped by 40%",
+        ),
+        strict=True,
+    ):
+        assert "Tell me about a time you accelerated a project" in card_text(card.question())
+        assert part not in card_text(card.question())
+        assert part in card_text(card.answer())
+    # Tips and objectives: one cloze each.
+    assert len(by_kind["tip"]) == 9 and len(by_kind["objective"]) == 4
+    # Nothing from the exercise instructions, the footer or the "Next Step".
+    everything = " ".join(card_text(c.answer()) for c in cards_in_order(col))
+    for absent in ("Describe the context", "All rights reserved", "Next Step", "Welcome to"):
+        assert absent not in everything
+    # Document order: objectives first, the sample response last.
+    order = [c.note()["Source"] for c in cards_in_order(col)]
+    assert order[0].endswith(":13") and order[-1].endswith(":118")
+
+
+def test_corpus_builds_and_imports(tmp_path: Path, corpus: Path) -> None:
+    report = build([corpus], tmp_path / "decks")
+    assert report.errors == 0
+    assert len(report.packages) >= 20
+    col = open_collection(tmp_path / "col")
+    for apkg in sorted(report.packages):
+        _check_package(col, apkg)
+    assert len(col.find_notes("")) == report.notes
+    assert len(col.find_cards("")) == report.cards
+    _assert_clean_render(col)
+
+
+@pytest.mark.parametrize("edit", ["reword", "add-tip"])
+def test_reimport_updates_in_place(tmp_path: Path, edit: str, monkeypatch) -> None:  # noqa: ANN001
+    src = tmp_path / "lectures"
+    src.mkdir()
+    lecture = src / "l.md"
+    lecture.write_text((LECTURES / "behavioral/01-star-method.md").read_text("utf-8"), "utf-8")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    [apkg] = build([src], tmp_path / "decks").packages
+    first = apkg.read_bytes()
+    col = open_collection(tmp_path / "col")
+    log = import_apkg(col, apkg)
+    notes = log.new
+    # Same input → same bytes, and re-importing changes nothing.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000500")
+    build([src], tmp_path / "decks")
+    assert apkg.read_bytes() == first
+    assert import_apkg(col, apkg).updated == 0
+    text = lecture.read_text("utf-8")
+    if edit == "reword":
+        new = re.sub(r"(- \*\*Definition\*\*: )", r"\1Reworded: ", text, count=1)
+    else:
+        new = re.sub(r"(## Interview Tips\n)", r"\1- A brand new tip about practice.\n", text)
+    assert new != text
+    lecture.write_text(new, "utf-8")
+    build([src], tmp_path / "decks")
+    log = import_apkg(col, apkg)
+    assert log.updated == 1 and log.conflicting == 0
+    assert log.new == 0 and len(col.find_notes("")) == notes
+    assert col.models.by_name("deckgen Q&A+") is None

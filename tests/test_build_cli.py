@@ -1,0 +1,113 @@
+"""The build as users run it: CLI defaults, outputs, exit codes, reproducibility."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from deckgen.build import build
+from deckgen.cli import main
+from deckgen.lock import LOCK_NAME
+
+GOOD = """
+---
+title: Good One
+---
+# Good One
+
+## Key Concepts
+### 1. Idempotency
+- **Definition**: Repeating an operation has the same effect as doing it once.
+"""
+
+
+def test_default_paths_mirror_tree_and_summary(
+    tmp_path: Path, write_lecture: Callable[..., Path], monkeypatch
+) -> None:  # noqa: ANN001
+    write_lecture(GOOD, "a/b.md")
+    write_lecture(GOOD.replace("Good One", "Other"), "c.md")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "decks/a/b.apkg").is_file()
+    assert (tmp_path / "decks/c.apkg").is_file()
+    assert (tmp_path / "decks" / LOCK_NAME).is_file()
+    assert "2 lectures → 2 packages" in result.output
+    assert "2 notes, 2 cards, 0 warnings, 0 errors" in result.output
+
+
+def test_broken_lecture_is_reported_not_packaged(
+    tmp_path: Path, write_lecture: Callable[..., Path]
+) -> None:
+    write_lecture(GOOD, "good.md")
+    bad = write_lecture("---\ntitle: [oops\n---\n# Bad\n", "bad.md")
+    bad_bytes = tmp_path / "lectures" / "latin.md"
+    bad_bytes.write_bytes("# Caf\u00e9\n".encode("latin-1"))
+    result = CliRunner().invoke(
+        main, ["build", str(tmp_path / "lectures"), "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "bad.md:2: error front-matter" in result.output
+    assert "latin.md:1: error encoding" in result.output
+    assert (tmp_path / "out/good.apkg").is_file()
+    assert not (tmp_path / "out/bad.apkg").exists()
+    assert bad.is_file()
+
+
+def test_links_only_page_gets_a_notice_and_no_package(
+    tmp_path: Path, write_lecture: Callable[..., Path]
+) -> None:
+    write_lecture("# Hub\n\n- [One](/one)\n- [Two](/two)\n", "hub.md")
+    result = CliRunner().invoke(
+        main, ["build", str(tmp_path / "lectures"), "-o", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0
+    assert "hub.md:1: info no-cards" in result.output
+    assert not (tmp_path / "out/hub.apkg").exists()
+
+
+def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "nope")])
+    assert result.exit_code == 1
+    assert "no such file or folder" in result.output and "Traceback" not in result.output
+
+
+def test_help_lists_options() -> None:
+    result = CliRunner().invoke(main, ["build", "--help"])
+    assert result.exit_code == 0
+    for option in ("--out", "--bundle", "--root"):
+        assert option in result.output
+
+
+def test_byte_identical_and_no_temp_files(
+    tmp_path: Path, write_lecture: Callable[..., Path], monkeypatch
+) -> None:  # noqa: ANN001
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    monkeypatch.setenv("TMPDIR", str(tmpdir))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    write_lecture(GOOD, "x.md")
+    out_a, out_b = tmp_path / "a", tmp_path / "b"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build([tmp_path / "lectures"], out_a)
+    build([tmp_path / "lectures"], out_b)
+    assert (out_a / "x.apkg").read_bytes() == (out_b / "x.apkg").read_bytes()
+    # A later build with the lock keeps the bytes even though the clock moved on.
+    mtime = os.stat(out_a / "x.apkg").st_mtime_ns
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
+    report = build([tmp_path / "lectures"], out_a)
+    assert report.unchanged == 1 and os.stat(out_a / "x.apkg").st_mtime_ns == mtime
+    assert list(tmpdir.iterdir()) == []
+    assert sorted(p.name for p in out_a.iterdir()) == [LOCK_NAME, "x.apkg"]
+
+
+def test_reserved_output_names_are_avoided(tmp_path: Path, write_lecture) -> None:  # noqa: ANN001
+    write_lecture(GOOD, "collection.md")
+    report = build([tmp_path / "lectures"], tmp_path / "out")
+    assert [p.name for p in report.packages] == ["collection-deck.apkg"]

@@ -1,0 +1,127 @@
+"""Cards stage: identities, order, tags and what each side shows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from deckgen.cards import build_notes, normalize_name, protect_cloze
+from deckgen.model import Lecture
+
+Parse = Callable[[str], Lecture]
+
+LECTURE = """
+---
+title: Ownership
+---
+
+# Ownership
+
+## Learning Objectives
+- Show **ownership** in answers.
+- Quantify results.
+
+## Key Concepts
+### 1. Ownership
+- **Definition**: Acting on behalf of the whole company.
+- **Key Aspects**: Long-term thinking.
+- **Examples**: Fixing a flaky build nobody owned.
+
+## Strategies for Ownership
+### 1. Taking Initiative
+- **Spot Gaps**: Notice unowned problems.
+
+### STAR Example: Flaky Build
+**Question**: “Tell me about a time you took ownership.”
+- **Situation**: “Our build failed `std::vector` style {{templates}}.”
+- **Task**: “Nobody owned it.”
+- **Action**: “I fixed it <script>alert(1)</script>.”
+- **Result**: “Green builds.”
+
+## Interview Tips
+- Be specific.
+- Use numbers.
+"""
+
+
+def test_notes_follow_document_order_and_kinds(parse_text: Parse) -> None:
+    notes = build_notes(parse_text(LECTURE), position=3)
+    assert [n.kind for n in notes] == ["objective", "concept", "strategy", "star", "tip"]
+    assert [n.due for n in notes] == [3001, 3002, 3003, 3004, 3005]
+    assert all("deckgen::lecture::lecture" in n.tags for n in notes)
+    assert [n.tags[0] for n in notes] == [
+        "deckgen::objective",
+        "deckgen::concept",
+        "deckgen::strategy",
+        "deckgen::star",
+        "deckgen::tip",
+    ]
+
+
+def test_concept_front_hides_the_answer(parse_text: Parse) -> None:
+    concept = next(n for n in build_notes(parse_text(LECTURE)) if n.kind == "concept")
+    assert "Ownership" in concept.field("Prompt")
+    assert "Acting on behalf" not in concept.field("Prompt")
+    assert "Acting on behalf" in concept.field("Answer")
+    assert concept.field("Lecture") == "Ownership"
+    assert concept.field("Source") == "lecture.md:12"
+
+
+def test_star_has_one_cloze_per_part_and_safe_html(parse_text: Parse) -> None:
+    star = next(n for n in build_notes(parse_text(LECTURE)) if n.kind == "star")
+    text = star.field("Text")
+    for n in (1, 2, 3, 4):
+        assert text.count("{{c%d::" % n) == 1
+    assert "took ownership" in text.split("{{c1::")[0]  # the question stays visible
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "std:&#58;vector" in text and "{&#123;templates}&#125;" in text
+
+
+def test_guid_comes_from_structure_not_text(parse_text: Parse) -> None:
+    before = {n.kind: n.guid for n in build_notes(parse_text(LECTURE))}
+    edited = LECTURE.replace("Acting on behalf of the whole company.", "Thinking like an owner.")
+    edited = edited.replace("- Use numbers.", "- Use numbers.\n- Smile.")
+    after = {n.kind: n.guid for n in build_notes(parse_text(edited))}
+    assert before == after
+    renamed = LECTURE.replace("### 1. Ownership", "### 1. Owning Things")
+    assert build_notes(parse_text(renamed))[1].guid != before["concept"]
+
+
+def test_duplicate_names_get_distinct_stable_ids(parse_text: Parse) -> None:
+    text = """
+        # Dups
+
+        ## A
+        ### Pros
+        - Fast and simple to run in production for most teams.
+        ## B
+        ### Pros
+        - Cheap and easy to operate at any scale for small teams.
+        """
+    lec = parse_text(text)
+    notes = build_notes(lec)
+    assert len({n.guid for n in notes}) == len(notes) == 2
+    assert build_notes(parse_text(text))[1].guid == notes[1].guid
+
+
+def test_duplicate_concept_names_warn(parse_text: Parse) -> None:
+    lec = parse_text("""
+        # Dups
+
+        ## Key Concepts
+        ### 1. Caching
+        - **Definition**: Keeping copies close.
+        ### 2. Caching
+        - **Definition**: Also keeping copies close.
+        """)
+    notes = build_notes(lec)
+    assert len({n.guid for n in notes}) == 2
+    assert any(d.code == "duplicate-name" for d in lec.diagnostics)
+
+
+def test_normalize_name() -> None:
+    assert normalize_name("**Execution  Speed**") == normalize_name("execution speed")
+    assert normalize_name("Don’t Panic") == normalize_name("Don't panic")
+
+
+def test_protect_cloze() -> None:
+    assert protect_cloze("a::b {{c}}") == "a:&#58;b {&#123;c}&#125;"

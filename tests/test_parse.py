@@ -1,0 +1,286 @@
+"""Parse stage: each extractor on small inline lectures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from deckgen.model import Lecture
+from deckgen.parse import clean_heading
+
+Parse = Callable[[str], Lecture]
+
+TEMPLATE = """
+---
+title: Speed Matters
+description: A lecture.
+---
+
+# Speed Matters
+
+## Overview
+Welcome to this lecture about speed, which is prose and holds nothing to memorise at all.
+
+## Learning Objectives
+- Understand **speed**.
+- Apply the STAR framework.
+
+## Key Concepts
+### 1. Execution Speed
+- **Definition**: Acting fast to deliver results.
+- **Key Aspects**: Quick decisions, fewer delays.
+- **Examples**: Ship a fix in a day.
+
+### 2. Relation to Previous Sections
+- **Algorithms** (Section 1): links back.
+
+## Strategies for Speed
+### 1. Prioritizing Speed
+- **Decide Quickly**: Make pragmatic choices.
+- **Example**: Ship in one sprint.
+
+### STAR Example: Speed
+**Question**: “Tell me about a time you went fast.”
+- **Situation**: “We were slow.”
+- **Task**: “I owned the fix.”
+- **Action**: “I cached things.”
+- **Result**: “Latency fell 40%.”
+
+## Meta-Specific Tips
+- **Execution Speed**:
+  - Highlight rapid action.
+  - Show measurable impact.
+- **General Tips**:
+  - Use metrics.
+
+## Practice Exercise
+**Question**: “Tell me about a time you accelerated a project.”
+1. **Craft a STAR Response**:
+   - **Situation**: Describe the context.
+   - **Task**: Clarify your role.
+   - **Action**: List actions.
+   - **Result**: Quantify the outcome.
+
+**Sample Response (Speed)**:
+- **Situation**: “A launch was at risk.”
+- **Task**: “I led the effort.”
+- **Action**: “I cut scope.”
+- **Result**: “We launched on time.”
+
+## Conclusion
+That is all, and this conclusion is prose that should not become a card.
+
+**Next Step**: Explore [the next one](/next).
+
+---
+
+<footer>
+  <p>&copy; 2025 Somebody.</p>
+</footer>
+"""
+
+
+def test_template_lecture(parse_text: Parse) -> None:
+    lec = parse_text(TEMPLATE)
+    assert lec.title == "Speed Matters"
+    assert [o.text for o in lec.objectives] == [
+        "Understand **speed**.",
+        "Apply the STAR framework.",
+    ]
+    assert lec.objectives_line == 11
+    assert [c.name for c in lec.concepts] == ["Execution Speed"]
+    concept = lec.concepts[0]
+    assert concept.definition == "Acting fast to deliver results."
+    assert concept.key_aspects == "Quick decisions, fewer delays."
+    assert concept.examples == "Ship a fix in a day."
+    assert concept.line == 16
+    [strategy] = lec.strategies
+    assert strategy.name == "Prioritizing Speed"
+    assert [t.label for t in strategy.tactics] == ["Decide Quickly"]
+    assert strategy.example == "Ship in one sprint."
+    assert [g.name for g in lec.tip_groups] == ["Execution Speed", "General Tips"]
+    assert [t.text for t in lec.tip_groups[0].tips] == [
+        "Highlight rapid action.",
+        "Show measurable impact.",
+    ]
+    assert lec.diagnostics == []
+
+
+def test_star_stories_and_sample_response(parse_text: Parse) -> None:
+    lec = parse_text(TEMPLATE)
+    assert len(lec.stories) == 2  # the fill-in template in the exercise is not a story
+    story, sample = lec.stories
+    assert story.question == "“Tell me about a time you went fast.”"
+    assert [p for p, _ in story.parts] == ["Situation", "Task", "Action", "Result"]
+    assert story.parts[3][1] == "“Latency fell 40%.”"
+    # A sample response answers the practice exercise's question.
+    assert sample.question == "“Tell me about a time you accelerated a project.”"
+    assert sample.parts[0][1] == "“A launch was at risk.”"
+
+
+def test_no_cards_from_overview_conclusion_exercise_or_footer(parse_text: Parse) -> None:
+    lec = parse_text(TEMPLATE)
+    text = " ".join(s.body for s in lec.sections) + " ".join(" ".join(s.path) for s in lec.sections)
+    assert "Welcome" not in text
+    assert "conclusion is prose" not in text
+    assert "footer" not in text and "Somebody" not in text
+    assert "Describe the context" not in text
+    assert all("Relation" not in c.name for c in lec.concepts)
+
+
+def test_star_recap_without_question_is_a_concept(parse_text: Parse) -> None:
+    lec = parse_text("""
+        # STAR
+
+        ## Key Concepts
+        ### 1. The STAR Framework
+        The **STAR framework** structures answers:
+        - **Situation**: Describe the context.
+        - **Task**: Explain your responsibility.
+        - **Action**: Detail the steps.
+        - **Result**: Highlight the outcome.
+        """)
+    assert lec.stories == []
+    [concept] = lec.concepts
+    assert concept.name == "The STAR Framework"
+    assert "Describe the context" in concept.details
+
+
+def test_question_bullet_and_question_heading(parse_text: Parse) -> None:
+    lec = parse_text("""
+        # Mock
+
+        ## Mock Interview
+        ### Question 1: Leadership
+        **Question**: “Tell me about leading a team.”
+        - **Situation**: “Tight deadline.”
+        - **Task**: “Deliver it.”
+        - **Action**: “Set goals.”
+        - **Result**: “On time.”
+
+        ### Sample Answer
+        - **Question**: “Why this company?”
+        - **Situation**: “I like scale.”
+        - **Result**: “I applied.”
+        """)
+    assert [s.question for s in lec.stories] == [
+        "“Tell me about leading a team.”",
+        "“Why this company?”",
+    ]
+    assert lec.stories[1].missing == ("Task", "Action")
+    assert any(d.code == "incomplete-star" and "Task, Action" in d.message for d in lec.diagnostics)
+
+
+def test_star_nested_under_tip_bullet(parse_text: Parse) -> None:
+    lec = parse_text("""
+        # Conflicts
+
+        ## FAANG-Specific Tips
+        - **Amazon (Dive Deep)**:
+          - Focus: Analyse deeply.
+          - Example: Resolve a dispute with data.
+          - STAR Response:
+            - **Situation**: “We disagreed.”
+            - **Task**: “I aligned us.”
+            - **Action**: “I used metrics.”
+            - **Result**: “We shipped.”
+        """)
+    [story] = lec.stories
+    assert story.question == "Resolve a dispute with data."
+    [group] = lec.tip_groups
+    assert [t.text for t in group.tips] == [
+        "Focus: Analyse deeply.",
+        "Example: Resolve a dispute with data.",
+    ]
+
+
+def test_term_lists_anywhere(parse_text: Parse) -> None:
+    lec = parse_text("""
+        # Glossary
+
+        ## Building Blocks
+        - **DNS** → translates names to addresses.
+        - **NAT**: lets private devices share one IP.
+        - **TLS:** encrypts traffic.
+        - `TCP`: reliable transport.
+        """)
+    assert [(t.term, t.definition) for t in lec.terms] == [
+        ("DNS", "translates names to addresses."),
+        ("NAT", "lets private devices share one IP."),
+        ("TLS", "encrypts traffic."),
+        ("TCP", "reliable transport."),
+    ]
+    assert lec.sections == []  # the list was fully claimed by terms
+
+
+def test_key_concepts_as_term_bullets_and_bold_paragraph_labels(parse_text: Parse) -> None:
+    lec = parse_text("""
+        # Principles
+
+        ## Key Concepts
+        - **Cohesion**: things that change together live together.
+        - **Coupling**: how much modules depend on each other.
+
+        ### 1. KISS
+        **Definition:** Keep designs simple.
+
+        **Examples**: Remove an unused layer.
+        """)
+    assert [t.term for t in lec.terms] == ["Cohesion", "Coupling"]
+    [concept] = lec.concepts
+    assert concept.definition == "Keep designs simple."
+    assert concept.examples == "Remove an unused layer."
+
+
+def test_generic_sections_become_recall_sections(parse_text: Parse) -> None:
+    lec = parse_text("""
+        # Cache Strategies
+
+        Caching reduces load on databases and improves latency for users.
+
+        ## 1. Cache-aside
+        ### How it works
+        - Application checks the cache first, then the database on a miss.
+
+        ### Example flow
+        ```
+        # not a heading: a comment in a code fence
+        GET -> cache -> db
+        ```
+
+        ### Q1: *What is a cache miss?*
+        **Answer:** A read that finds nothing in the cache.
+        """)
+    paths = [s.path for s in lec.sections]
+    assert ("Cache Strategies",) in paths
+    assert ("Cache-aside", "How it works") in paths
+    assert ("Cache-aside", "Example flow") in paths
+    assert ("Cache-aside", "Q1: What is a cache miss?") in paths
+    qa = lec.sections[paths.index(("Cache-aside", "Q1: What is a cache miss?"))]
+    assert qa.body == "A read that finds nothing in the cache."
+    flow = lec.sections[paths.index(("Cache-aside", "Example flow"))]
+    assert "# not a heading" in flow.body
+
+
+def test_title_fallbacks(parse_text: Parse) -> None:
+    assert parse_text("# **Bold Title**\n\nSome text here.\n").title == "Bold Title"
+    assert parse_text("No heading, just text that is long enough.\n").title == "Lecture"
+
+
+def test_links_only_page_has_nothing(parse_text: Parse) -> None:
+    lec = parse_text("""
+        # Section Hub
+
+        - [First lecture](/a)
+        - [Second lecture](/b)
+
+        **Next Step**: Start with [the first](/a).
+        """)
+    assert not (lec.sections or lec.terms or lec.concepts or lec.stories or lec.tip_groups)
+
+
+def test_clean_heading() -> None:
+    assert clean_heading("### 2.1 How RSA Works".lstrip("# ")) == "How RSA Works"
+    assert clean_heading("**1. Fundamentals**") == "Fundamentals"
+    assert clean_heading("📦 1. Memory Allocation") == "Memory Allocation"
+    assert clean_heading("Step 3: IP & Ports") == "IP & Ports"
+    assert clean_heading("1) Setup") == "Setup"
