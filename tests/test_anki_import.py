@@ -9,12 +9,12 @@ import pytest
 
 from ankicol import card_text, cards_in_order, import_apkg, open_collection
 from conftest import LECTURES
-from deckgen.build import build
+from deckgen.build import BuildOptions, build
 
 RAW_MARKDOWN = re.compile(r"\*\*\S|\S\*\*|^#+ |\]\(")
 
 
-def _queue_order(col) -> list[int]:  # noqa: ANN001 - anki's Collection
+def _queue_order(col) -> list[int]:
     """Note ids in the order Anki's v3 scheduler serves new cards."""
     for conf in col.decks.all_config():
         conf["new"]["perDay"] = 9999
@@ -28,7 +28,7 @@ def _queue_order(col) -> list[int]:  # noqa: ANN001 - anki's Collection
     return seen
 
 
-def _check_package(col, apkg: Path, report_notes: int | None = None) -> None:  # noqa: ANN001
+def _check_package(col, apkg: Path, report_notes: int | None = None) -> None:
     log = import_apkg(col, apkg)
     assert log.conflicting == 0 and log.duplicate == 0
     assert log.new == log.found > 0
@@ -36,7 +36,7 @@ def _check_package(col, apkg: Path, report_notes: int | None = None) -> None:  #
         assert log.new == report_notes
 
 
-def _assert_clean_render(col) -> None:  # noqa: ANN001
+def _assert_clean_render(col) -> None:
     for card in cards_in_order(col):
         q, a = card.question(), card.answer()
         for side in (q, a):
@@ -49,7 +49,7 @@ def _assert_clean_render(col) -> None:  # noqa: ANN001
 
 
 def test_example_lectures_import_render_and_order(tmp_path: Path) -> None:
-    report = build([LECTURES], tmp_path / "decks")
+    report = build([LECTURES], BuildOptions(out=tmp_path / "decks"))
     assert report.errors == 0 and len(report.packages) >= 3
     total_notes = 0
     for apkg in sorted(report.packages):
@@ -68,7 +68,7 @@ def test_example_lectures_import_render_and_order(tmp_path: Path) -> None:
 
 def test_card_counts_match_anki(tmp_path: Path) -> None:
     bundle = tmp_path / "all.apkg"
-    report = build([LECTURES], tmp_path / "unused", bundle=bundle)
+    report = build([LECTURES], BuildOptions(out=tmp_path / "unused", bundle=bundle))
     col = open_collection(tmp_path / "col")
     _check_package(col, bundle, report.notes)
     assert len(col.find_cards("")) == report.cards
@@ -78,7 +78,7 @@ def test_card_counts_match_anki(tmp_path: Path) -> None:
 
 def test_meta_execution_cards(tmp_path: Path, corpus: Path) -> None:
     lecture = corpus / "interview-section/behavioral/meta-execution.md"
-    report = build([lecture], tmp_path / "decks", root=corpus)
+    report = build([lecture], BuildOptions(out=tmp_path / "decks", root=corpus))
     [apkg] = report.packages
     assert apkg == tmp_path / "decks/interview-section/behavioral/meta-execution.apkg"
     col = open_collection(tmp_path / "col")
@@ -122,7 +122,7 @@ def test_meta_execution_cards(tmp_path: Path, corpus: Path) -> None:
 
 
 def test_corpus_builds_and_imports(tmp_path: Path, corpus: Path) -> None:
-    report = build([corpus], tmp_path / "decks")
+    report = build([corpus], BuildOptions(out=tmp_path / "decks"))
     assert report.errors == 0
     assert len(report.packages) >= 20
     col = open_collection(tmp_path / "col")
@@ -134,20 +134,20 @@ def test_corpus_builds_and_imports(tmp_path: Path, corpus: Path) -> None:
 
 
 @pytest.mark.parametrize("edit", ["reword", "add-tip"])
-def test_reimport_updates_in_place(tmp_path: Path, edit: str, monkeypatch) -> None:  # noqa: ANN001
+def test_reimport_updates_in_place(tmp_path: Path, edit: str, monkeypatch) -> None:
     src = tmp_path / "lectures"
     src.mkdir()
     lecture = src / "l.md"
     lecture.write_text((LECTURES / "behavioral/01-star-method.md").read_text("utf-8"), "utf-8")
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    [apkg] = build([src], tmp_path / "decks").packages
+    [apkg] = build([src], BuildOptions(out=tmp_path / "decks")).packages
     first = apkg.read_bytes()
     col = open_collection(tmp_path / "col")
     log = import_apkg(col, apkg)
     notes = log.new
     # Same input → same bytes, and re-importing changes nothing.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000500")
-    build([src], tmp_path / "decks")
+    build([src], BuildOptions(out=tmp_path / "decks"))
     assert apkg.read_bytes() == first
     assert import_apkg(col, apkg).updated == 0
     text = lecture.read_text("utf-8")
@@ -157,7 +157,7 @@ def test_reimport_updates_in_place(tmp_path: Path, edit: str, monkeypatch) -> No
         new = re.sub(r"(## Interview Tips\n)", r"\1- A brand new tip about practice.\n", text)
     assert new != text
     lecture.write_text(new, "utf-8")
-    build([src], tmp_path / "decks")
+    build([src], BuildOptions(out=tmp_path / "decks"))
     log = import_apkg(col, apkg)
     assert log.updated == 1 and log.conflicting == 0
     assert log.new == 0 and len(col.find_notes("")) == notes

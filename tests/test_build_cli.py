@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from deckgen.build import build
+from deckgen.build import BuildOptions, build
 from deckgen.cli import main
 from deckgen.lock import LOCK_NAME
 
@@ -26,7 +26,7 @@ title: Good One
 
 def test_default_paths_mirror_tree_and_summary(
     tmp_path: Path, write_lecture: Callable[..., Path], monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     write_lecture(GOOD, "a/b.md")
     write_lecture(GOOD.replace("Good One", "Other"), "c.md")
     monkeypatch.chdir(tmp_path)
@@ -85,7 +85,7 @@ def test_help_lists_options() -> None:
 
 def test_byte_identical_and_no_temp_files(
     tmp_path: Path, write_lecture: Callable[..., Path], monkeypatch
-) -> None:  # noqa: ANN001
+) -> None:
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
     monkeypatch.setenv("TMPDIR", str(tmpdir))
@@ -95,19 +95,20 @@ def test_byte_identical_and_no_temp_files(
     write_lecture(GOOD, "x.md")
     out_a, out_b = tmp_path / "a", tmp_path / "b"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    build([tmp_path / "lectures"], out_a)
-    build([tmp_path / "lectures"], out_b)
+    build([tmp_path / "lectures"], BuildOptions(out=out_a))
+    build([tmp_path / "lectures"], BuildOptions(out=out_b))
     assert (out_a / "x.apkg").read_bytes() == (out_b / "x.apkg").read_bytes()
     # A later build with the lock keeps the bytes even though the clock moved on.
     mtime = os.stat(out_a / "x.apkg").st_mtime_ns
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1800000000")
-    report = build([tmp_path / "lectures"], out_a)
+    report = build([tmp_path / "lectures"], BuildOptions(out=out_a))
     assert report.unchanged == 1 and os.stat(out_a / "x.apkg").st_mtime_ns == mtime
     assert list(tmpdir.iterdir()) == []
-    assert sorted(p.name for p in out_a.iterdir()) == [LOCK_NAME, "x.apkg"]
+    assert sorted(p.name for p in out_a.iterdir()) == [".deckgen-cache", LOCK_NAME, "x.apkg"]
+    assert not [p for p in out_a.rglob("*") if p.name.endswith(".tmp")]
 
 
-def test_reserved_output_names_are_avoided(tmp_path: Path, write_lecture) -> None:  # noqa: ANN001
+def test_reserved_output_names_are_avoided(tmp_path: Path, write_lecture) -> None:
     write_lecture(GOOD, "collection.md")
-    report = build([tmp_path / "lectures"], tmp_path / "out")
+    report = build([tmp_path / "lectures"], BuildOptions(out=tmp_path / "out"))
     assert [p.name for p in report.packages] == ["collection-deck.apkg"]

@@ -70,7 +70,7 @@ def test_star_has_one_cloze_per_part_and_safe_html(parse_text: Parse) -> None:
     star = next(n for n in build_notes(parse_text(LECTURE)) if n.kind == "star")
     text = star.field("Text")
     for n in (1, 2, 3, 4):
-        assert text.count("{{c%d::" % n) == 1
+        assert text.count(f"{{{{c{n}::") == 1
     assert "took ownership" in text.split("{{c1::")[0]  # the question stays visible
     assert "<script>" not in text and "&lt;script&gt;" in text
     assert "std:&#58;vector" in text and "{&#123;templates}&#125;" in text

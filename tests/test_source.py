@@ -32,7 +32,7 @@ def test_bad_yaml_names_the_line(tmp_path: Path) -> None:
     path = _write(tmp_path, b"---\ntitle: ok\ndescription: [unclosed\nother: x\n---\n# T\n")
     with pytest.raises(LectureError) as info:
         read_source(path, tmp_path)
-    assert info.value.path == "l.md"
+    assert info.value.path.endswith("l.md")
     assert 3 <= info.value.line <= 5
     assert "front matter" in info.value.message
 

@@ -6,20 +6,31 @@ its own module. The CLI calls :func:`build` and prints its :class:`BuildReport`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from deckgen.cards import NoteSpec, build_notes
+from deckgen import cache
+from deckgen.cards import (
+    ITEMS_PER_LECTURE,
+    NoteSpec,
+    build_notes,
+    key_lecture,
+    lecture_key,
+    removed_note,
+)
+from deckgen.inspect_apkg import PackageReadError, content_signature, read_notes
 from deckgen.lock import LOCK_NAME, LockEntry, format_lock, read_lock, stamp
 from deckgen.model import Diagnostic, Lecture
 from deckgen.package import DeckSpec, apkg_bytes, collection_bytes, write_atomic
 from deckgen.parse import parse_lecture
-from deckgen.source import LectureError, read_source
+from deckgen.source import LectureError, read_bytes, read_source, user_path
 
 Progress = Callable[[Sequence["LectureJob"]], AbstractContextManager[Iterable["LectureJob"]]]
 _CLOZE_RE = re.compile(r"\{\{c(\d+)::")
@@ -28,6 +39,17 @@ _RESERVED_NAMES = {"collection.apkg"}
 
 class BuildError(Exception):
     """A problem with the build as a whole (bad paths, unwritable output)."""
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: where packages go and which shortcuts are allowed."""
+
+    out: Path = Path("decks")
+    bundle: Path | None = None
+    root: Path | None = None
+    force: bool = False  # ignore the incremental cache
+    check: bool = False  # write nothing; report what is out of date
 
 
 @dataclass(frozen=True)
@@ -50,9 +72,10 @@ class LectureResult:
     """What building one lecture produced."""
 
     job: LectureJob
-    lecture: Lecture | None
+    lecture: Lecture
     notes: list[NoteSpec]
-    deck: str = ""
+    deck: str
+    digest: str
 
 
 @dataclass
@@ -61,10 +84,13 @@ class BuildReport:
 
     lectures: int = 0
     packages: list[Path] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
     unchanged: int = 0
     notes: int = 0
     cards: int = 0
+    removed: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    out_of_date: list[str] = field(default_factory=list)  # --check: "stale: path", …
 
     @property
     def errors(self) -> int:
@@ -100,22 +126,22 @@ def discover(paths: Sequence[Path], out: Path, root: Path | None = None) -> list
     A folder is its own lectures root; a file's root is ``root`` when given and
     containing it, else its folder. Order is natural path order.
     """
-    found: list[tuple[Path, Path]] = []
+    found: dict[Path, Path] = {}
     for raw in paths:
         path = raw.resolve()
         if path.is_dir():
-            files = [p for p in path.rglob("*") if p.is_file() and _is_lecture(p, path)]
-            found.extend((p, path) for p in files)
+            for p in path.rglob("*.md"):
+                if p.is_file() and _is_lecture(p, path):
+                    found.setdefault(p, path)
         elif path.is_file():
             base = root.resolve() if root is not None else None
             if base is None or not path.is_relative_to(base):
                 base = path.parent
-            found.append((path, base))
+            found.setdefault(path, base)
         else:
             raise BuildError(f"{raw}: no such file or folder")
-    unique = {p: r for p, r in found}
     ordered = sorted(
-        unique.items(),
+        found.items(),
         key=lambda pr: _natural_key(PurePosixPath(pr[0].relative_to(pr[1]).as_posix())),
     )
     jobs = []
@@ -147,89 +173,249 @@ def count_cards(note: NoteSpec) -> int:
     return len(set(_CLOZE_RE.findall(note.fields[0]))) or 1
 
 
-def source_date_epoch() -> int:
-    """The build time: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now."""
+def build_time() -> int:
+    """The time given to changed notes: ``SOURCE_DATE_EPOCH`` when set, never in the future."""
+    now = int(time.time())
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if value.isdigit() and int(value) > 0:
+    if value.isdigit() and 0 < int(value) <= now:
         return int(value)
-    return int(time.time())
+    return now
+
+
+def _lock_digest(entries: Iterable[tuple[str, LockEntry]]) -> str:
+    h = hashlib.sha256()
+    for key, entry in sorted(entries):
+        h.update(f"{key}\t{entry.guid}\t{entry.modified}\t{entry.digest}\n".encode())
+    return h.hexdigest()[:20]
+
+
+class _Build:
+    """One run of the pipeline; see :func:`build`."""
+
+    def __init__(self, jobs: list[LectureJob], options: BuildOptions, whole_tree: bool) -> None:
+        self.jobs = jobs
+        self.whole_tree = whole_tree
+        self.options = options
+        self.report = BuildReport(lectures=len(jobs))
+        lock_dir = options.bundle.parent if options.bundle is not None else options.out
+        self.lock_path = lock_dir / LOCK_NAME
+        self.old_lock = read_lock(self.lock_path)
+        self.by_lecture: dict[str, dict[str, LockEntry]] = defaultdict(dict)
+        for key, entry in self.old_lock.items():
+            self.by_lecture[key_lecture(key)][key] = entry
+        self.now = build_time()
+        incremental = not (options.force or options.check or options.bundle is not None)
+        self.cache = cache.load(options.out) if incremental else {}
+        self.new_cache: dict[str, cache.CacheEntry] = {}
+        self.results: list[LectureResult] = []
+        self.kept_lectures: set[str] = set()  # cached lectures: their lock entries stay as-is
+        self.options_key = f"bundle={options.bundle is not None}"
+
+    def run_lecture(self, job: LectureJob) -> None:
+        try:
+            data = read_bytes(job.path)
+        except LectureError as exc:
+            self._error(exc)
+            return
+        rel = job.rel_path.as_posix()
+        digest = cache.input_digest(data, rel, job.position, self.options_key)
+        if self._reuse(rel, digest, job):
+            return
+        try:
+            source = read_source(job.path, job.root, data)
+        except LectureError as exc:
+            self._error(exc)
+            return
+        lecture = parse_lecture(source)
+        notes = build_notes(lecture, job.position)
+        notes += self._removed(lecture, notes, job)
+        self.report.diagnostics.extend(lecture.diagnostics)
+        if not notes:
+            self.report.diagnostics.append(
+                Diagnostic(
+                    source.shown,
+                    1,
+                    "info",
+                    "no-cards",
+                    "no facts to memorise found (only links, prose or exercises); "
+                    "no package written",
+                )
+            )
+            return
+        self.results.append(LectureResult(job, lecture, notes, deck_name(lecture), digest))
+
+    def _error(self, exc: LectureError) -> None:
+        self.report.diagnostics.append(
+            Diagnostic(exc.path, exc.line, "error", exc.code, exc.message)
+        )
+
+    def _reuse(self, rel: str, digest: str, job: LectureJob) -> bool:
+        entry = self.cache.get(rel)
+        if entry is None or entry.digest != digest or entry.output != str(job.output):
+            return False
+        try:
+            st = job.output.stat()
+        except OSError:
+            return False
+        if (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns):
+            return False
+        if _lock_digest(self.by_lecture.get(entry.lecture_id, {}).items()) != entry.lock_digest:
+            return False
+        report = self.report
+        report.notes += entry.notes
+        report.cards += entry.cards
+        report.unchanged += 1
+        report.packages.append(job.output)
+        report.diagnostics.extend(Diagnostic(*d) for d in entry.diagnostics)  # type: ignore[arg-type]
+        self.kept_lectures.add(entry.lecture_id)
+        self.new_cache[rel] = entry
+        return True
+
+    def _removed(self, lecture: Lecture, notes: list[NoteSpec], job: LectureJob) -> list[NoteSpec]:
+        """Notes for items that were in the lock but left the lecture."""
+        current = {n.key for n in notes}
+        gone = sorted(k for k in self.by_lecture.get(lecture_key(lecture), {}) if k not in current)
+        if not gone:
+            return []
+        previous = read_notes(job.output) if job.output.is_file() else {}
+        out = []
+        due = job.position * ITEMS_PER_LECTURE + ITEMS_PER_LECTURE - 1
+        for key in gone:
+            entry = self.old_lock[key]
+            stored = previous.get(entry.guid)
+            note = removed_note(
+                key, entry.guid, lecture, due, (stored.fields, stored.tags) if stored else None
+            )
+            out.append(note)
+            if not stored or "deckgen::removed" not in stored.tags:
+                lecture.diagnostics.append(
+                    Diagnostic(
+                        user_path(lecture.source),
+                        1,
+                        "info",
+                        "removed-item",
+                        f"{note.kind} '{key.split('|')[-1]}' left the lecture; its note stays in "
+                        "the package tagged deckgen::removed (search tag:deckgen::removed)",
+                    )
+                )
+        self.report.removed += len(out)
+        return out
+
+    def finish(self) -> BuildReport:
+        report, options = self.report, self.options
+        new_lock: dict[str, LockEntry] = {}
+        for result in self.results:
+            new_lock.update(stamp(result.notes, self.old_lock, self.now))
+            report.notes += len(result.notes)
+            report.cards += sum(count_cards(n) for n in result.notes)
+        rebuilt = {lecture_key(r.lecture) for r in self.results}
+        kept = {k: e for k, e in self.old_lock.items() if key_lecture(k) not in rebuilt}
+        lock_text = format_lock({**kept, **new_lock})
+        if options.bundle is not None:
+            if self.results:
+                decks = [DeckSpec(r.deck, r.notes) for r in self.results]
+                self._emit(options.bundle, decks, new_lock)
+        else:
+            for result in self.results:
+                self._emit(result.job.output, [DeckSpec(result.deck, result.notes)], new_lock)
+                self._remember(result, new_lock)
+            self._extra_packages()
+        old_text = self.lock_path.read_text("utf-8") if self.lock_path.is_file() else None
+        if (self.results or self.old_lock) and old_text != lock_text:
+            if options.check:
+                report.out_of_date.append(f"stale: {user_path(self.lock_path)}")
+            else:
+                write_atomic(self.lock_path, lock_text.encode("utf-8"))
+        if not options.check and options.bundle is None:
+            cache.save(options.out, self.new_cache)
+        return report
+
+    def _emit(self, path: Path, decks: list[DeckSpec], lock: dict[str, LockEntry]) -> None:
+        mods = {lock[n.key].guid: lock[n.key].modified for d in decks for n in d.notes}
+        data = apkg_bytes(collection_bytes(decks, mods, max(mods.values())))
+        self.report.packages.append(path)
+        existing = path.read_bytes() if path.is_file() else None
+        if existing == data:
+            self.report.unchanged += 1
+            return
+        if self.options.check:
+            if existing is None:
+                self.report.out_of_date.append(f"missing: {user_path(path)}")
+            elif not _same_content(existing, data):
+                self.report.out_of_date.append(f"stale: {user_path(path)}")
+            else:
+                self.report.unchanged += 1
+            return
+        try:
+            write_atomic(path, data)
+        except OSError as exc:
+            raise BuildError(f"{path}: cannot write package: {exc.strerror}") from exc
+        self.report.written.append(path)
+
+    def _remember(self, result: LectureResult, lock: dict[str, LockEntry]) -> None:
+        if self.options.check:
+            return
+        try:
+            st = result.job.output.stat()
+        except OSError:
+            return
+        lid = lecture_key(result.lecture)
+        entries = [(n.key, lock[n.key]) for n in result.notes]
+        self.new_cache[result.job.rel_path.as_posix()] = cache.CacheEntry(
+            digest=result.digest,
+            lecture_id=lid,
+            output=str(result.job.output),
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            lock_digest=_lock_digest(entries),
+            notes=len(result.notes),
+            cards=sum(count_cards(n) for n in result.notes),
+            diagnostics=[
+                [d.path, d.line, d.severity, d.code, d.message] for d in result.lecture.diagnostics
+            ],
+        )
+
+    def _extra_packages(self) -> None:
+        """Packages in the output folder that no lecture of this build produces."""
+        out = self.options.out
+        if not self.whole_tree or not out.is_dir() or not self.jobs:
+            return
+        expected = {j.output.resolve() for j in self.jobs}
+        for apkg in sorted(out.rglob("*.apkg")):
+            if apkg.resolve() in expected or any(p.startswith(".") for p in apkg.parts):
+                continue
+            if self.options.check:
+                self.report.out_of_date.append(f"extra: {user_path(apkg)}")
+            else:
+                self.report.diagnostics.append(
+                    Diagnostic(
+                        user_path(apkg),
+                        1,
+                        "warning",
+                        "orphan-package",
+                        "no lecture builds this package any more; delete it if that is intended",
+                    )
+                )
+
+
+def _same_content(a: bytes, b: bytes) -> bool:
+    try:
+        return content_signature(a) == content_signature(b)
+    except (PackageReadError, ValueError, KeyError):
+        return False
 
 
 def build(
     paths: Sequence[Path],
-    out: Path,
+    options: BuildOptions | None = None,
     *,
-    bundle: Path | None = None,
-    root: Path | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Build packages for the lectures under ``paths`` into ``out`` (or one ``bundle``)."""
-    jobs = discover(paths, out, root)
-    report = BuildReport(lectures=len(jobs))
-    results: list[LectureResult] = []
+    """Build packages for the lectures under ``paths`` (see :class:`BuildOptions`)."""
+    options = options or BuildOptions()
+    jobs = discover(paths, options.out, options.root)
+    run = _Build(jobs, options, whole_tree=all(p.is_dir() for p in paths))
     with progress(jobs) if progress else nullcontext(jobs) as iterator:
         for job in iterator:
-            results.append(_build_one(job, report))
-    lock_dir = bundle.parent if bundle is not None else out
-    lock_path = lock_dir / LOCK_NAME
-    old_lock = read_lock(lock_path)
-    now = source_date_epoch()
-    new_lock: dict[str, LockEntry] = {}
-    good = [r for r in results if r.notes]
-    for result in good:
-        new_lock.update(stamp(result.notes, old_lock, now))
-        report.notes += len(result.notes)
-        report.cards += sum(count_cards(n) for n in result.notes)
-    if bundle is not None:
-        if good:
-            _write(bundle, [DeckSpec(r.deck, r.notes) for r in good], new_lock, report)
-    else:
-        for result in good:
-            _write(result.job.output, [DeckSpec(result.deck, result.notes)], new_lock, report)
-    if good:
-        built = {r.lecture.lecture_id for r in good if r.lecture is not None}
-        kept = {k: e for k, e in old_lock.items() if k.split("|", 1)[0] not in built}
-        merged = {**kept, **new_lock}
-        text = format_lock(merged)
-        if not lock_path.exists() or lock_path.read_text(encoding="utf-8") != text:
-            write_atomic(lock_path, text.encode("utf-8"))
-    return report
-
-
-def _build_one(job: LectureJob, report: BuildReport) -> LectureResult:
-    try:
-        source = read_source(job.path, job.root)
-    except LectureError as exc:
-        report.diagnostics.append(Diagnostic(exc.path, exc.line, "error", exc.code, exc.message))
-        return LectureResult(job, None, [])
-    lecture = parse_lecture(source)
-    notes = build_notes(lecture, job.position)
-    report.diagnostics.extend(lecture.diagnostics)
-    if not notes:
-        report.diagnostics.append(
-            Diagnostic(
-                source.display_path,
-                1,
-                "info",
-                "no-cards",
-                "no facts to memorise found (only links, prose or exercises); no package written",
-            )
-        )
-    return LectureResult(job, lecture, notes, deck_name(lecture))
-
-
-def _write(
-    path: Path, decks: list[DeckSpec], lock: dict[str, LockEntry], report: BuildReport
-) -> None:
-    mods = {lock[n.key].guid: lock[n.key].modified for d in decks for n in d.notes}
-    timestamp = max(mods.values())
-    data = apkg_bytes(collection_bytes(decks, mods, timestamp))
-    try:
-        if path.exists() and path.read_bytes() == data:
-            report.unchanged += 1
-            report.packages.append(path)
-            return
-        write_atomic(path, data)
-    except OSError as exc:
-        raise BuildError(f"{path}: cannot write package: {exc.strerror}") from exc
-    report.packages.append(path)
+            run.run_lecture(job)
+    return run.finish()

@@ -28,8 +28,12 @@ from deckgen.model import (
 )
 from deckgen.notetypes import field_names
 from deckgen.render import block_html, inline_html, plain_text
+from deckgen.source import user_path
 
 ITEMS_PER_LECTURE = 1000  # position gap between lectures: lecture × 1000 + item
+QA_KINDS = frozenset({"concept", "term", "recall"})
+REMOVED_TAG = "deckgen::removed"
+REMOVED_NOTICE = "Removed from the lecture: this note is kept only so you can find and delete it."
 STAR_CLOZE = {"Situation": 1, "Task": 2, "Action": 3, "Result": 4}
 
 
@@ -244,6 +248,54 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     return sorted(drafts, key=lambda d: d.line)
 
 
+def lecture_key(lecture: Lecture) -> str:
+    """The lecture part of every note key (``|`` separates key parts, so it is replaced)."""
+    return lecture.lecture_id.replace("|", "/")
+
+
+def key_lecture(key: str) -> str:
+    """The lecture part of a note key."""
+    return key.split("|", 1)[0]
+
+
+def removed_note(
+    key: str,
+    guid: str,
+    lecture: Lecture,
+    due: int,
+    stored: tuple[tuple[str, ...], tuple[str, ...]] | None,
+) -> NoteSpec:
+    """A note for an item that left the lecture: its last content, flagged and tagged.
+
+    ``stored`` is the note's (fields, tags) from the previous package, when known.
+    """
+    kind = key.split("|")[1] if key.count("|") >= 1 else "recall"
+    model = "qa" if kind in QA_KINDS else "cloze"
+    names = field_names(model)
+    if stored is not None and len(stored[0]) == len(names):
+        values = dict(zip(names, stored[0], strict=True))
+        tags = set(stored[1])
+    else:
+        name = _esc(key.split("|")[-1])
+        values = {
+            names[0]: name if model == "qa" else _cloze(1, name),
+            "Lecture": _esc(lecture.title),
+        }
+        tags = {f"deckgen::{kind}", lecture_tag(lecture)}
+    values["Notice"] = REMOVED_NOTICE
+    fields = tuple(values.get(n, "") for n in names)
+    return NoteSpec(
+        kind=kind,
+        key=key,
+        guid=guid,
+        model=model,
+        fields=fields,
+        tags=tuple(sorted(tags | {REMOVED_TAG})),
+        line=0,
+        due=due,
+    )
+
+
 def lecture_tag(lecture: Lecture) -> str:
     """The tag naming a lecture, e.g. ``deckgen::lecture::behavioral::star-method``."""
     parts = [re.sub(r"\s+", "_", p) for p in lecture.lecture_id.split("/") if p]
@@ -261,12 +313,12 @@ def build_notes(lecture: Lecture, position: int = 0) -> list[NoteSpec]:
     base = position * ITEMS_PER_LECTURE
     source = lecture.rel_path.as_posix()
     for index, draft in enumerate(_drafts(lecture), start=1):
-        key = "|".join([lecture.lecture_id, draft.kind, *map(normalize_name, draft.name)])
+        key = "|".join([lecture_key(lecture), draft.kind, *map(normalize_name, draft.name)])
         seen[key] += 1
         if seen[key] > 1:
             lecture.diagnostics.append(
                 Diagnostic(
-                    source,
+                    user_path(lecture.source),
                     draft.line,
                     "warning",
                     "duplicate-name",

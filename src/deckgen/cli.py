@@ -1,7 +1,9 @@
-"""Command-line interface: ``deckgen build``. Only wiring; the work is in the stages."""
+"""Command-line interface. Only wiring and output formats; the work is in the stages."""
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -10,9 +12,11 @@ from pathlib import Path
 import click
 
 from deckgen import __version__
-from deckgen.build import BuildError, BuildReport, LectureJob, build
+from deckgen.build import BuildError, BuildOptions, BuildReport, LectureJob, build
+from deckgen.model import Diagnostic
 
 _PROGRESS_MIN = 10  # show a progress bar from this many lectures on (and only on a terminal)
+_GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -27,17 +31,60 @@ def _progress(jobs: Sequence[LectureJob]) -> Iterator[Sequence[LectureJob]]:
         yield jobs
         return
     with click.progressbar(
-        jobs, label="Building", file=sys.stderr, item_show_func=lambda j: j.path.name if j else None
+        jobs,
+        label="Building",
+        file=sys.stderr,
+        item_show_func=lambda j: j.path.name if j else None,
     ) as bar:
         yield bar  # type: ignore[misc]
 
 
 def _summary(report: BuildReport) -> str:
-    written = len(report.packages) - report.unchanged
-    return (
+    text = (
         f"{report.lectures} lectures → {len(report.packages)} packages "
-        f"({written} written, {report.unchanged} unchanged): {report.notes} notes, "
+        f"({len(report.written)} written, {report.unchanged} unchanged): {report.notes} notes, "
         f"{report.cards} cards, {report.warnings} warnings, {report.errors} errors"
+    )
+    if report.removed:
+        text += f", {report.removed} removed items kept (tag:deckgen::removed)"
+    return text
+
+
+def github_annotation(diag: Diagnostic) -> str:
+    """A diagnostic as a GitHub Actions workflow command."""
+    message = diag.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return (
+        f"::{_GITHUB_LEVEL.get(diag.severity, 'notice')} file={diag.path},line={diag.line},"
+        f"title=deckgen {diag.code}::{message}"
+    )
+
+
+def _report_json(report: BuildReport) -> str:
+    return json.dumps(
+        {
+            "lectures": report.lectures,
+            "packages": [str(p) for p in report.packages],
+            "written": [str(p) for p in report.written],
+            "unchanged": report.unchanged,
+            "notes": report.notes,
+            "cards": report.cards,
+            "removed": report.removed,
+            "errors": report.errors,
+            "warnings": report.warnings,
+            "out_of_date": report.out_of_date,
+            "diagnostics": [
+                {
+                    "path": d.path,
+                    "line": d.line,
+                    "severity": d.severity,
+                    "code": d.code,
+                    "message": d.message,
+                }
+                for d in report.diagnostics
+            ],
+        },
+        indent=2,
+        ensure_ascii=False,
     )
 
 
@@ -63,34 +110,69 @@ def _summary(report: BuildReport) -> str:
     default=None,
     help="Lectures root for file arguments (decides package paths, deck names, ids).",
 )
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 naming every stale, missing or extra package.",
+)
+@click.option("--force", is_flag=True, help="Rebuild every lecture, ignoring the build cache.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default=None,
+    help="Output format (default: text; github under GitHub Actions).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 def build_cmd(
-    paths: tuple[Path, ...], out: Path, bundle: Path | None, root: Path | None, quiet: bool
+    paths: tuple[Path, ...],
+    out: Path,
+    bundle: Path | None,
+    root: Path | None,
+    check: bool,
+    force: bool,
+    fmt: str | None,
+    quiet: bool,
 ) -> None:
     """Build Anki packages from lectures (default: lectures/ → decks/).
 
     Each lecture `lectures/a/b.md` becomes `decks/a/b.apkg` with a deck named
-    `A::<title>`. Exit status: 0 built, 1 some lecture had an error, 2 bad usage.
+    `A::<title>`. Unchanged lectures are skipped (see --force). Exit status:
+    0 built (or, with --check, up to date), 1 a lecture had an error or
+    --check found differences, 2 bad usage.
     """
     if bundle is not None and bundle.suffix.lower() != ".apkg":
         raise click.UsageError("--bundle must name a .apkg file")
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     if not paths:
         default = Path("lectures")
         if not default.is_dir():
             raise click.UsageError("no PATHS given and no lectures/ folder here")
         paths = (default,)
         root = root or default
+    options = BuildOptions(out=out, bundle=bundle, root=root, force=force, check=check)
     try:
-        report = build(list(paths), out, bundle=bundle, root=root, progress=_progress)
+        report = build(list(paths), options, progress=None if fmt == "json" else _progress)
     except BuildError as exc:
         click.echo(f"deckgen: error: {exc}", err=True)
         sys.exit(1)
-    for diag in report.diagnostics:
-        if not quiet or diag.severity == "error":
-            click.echo(str(diag), err=True)
-    if not quiet:
-        click.echo(_summary(report))
-    sys.exit(1 if report.errors else 0)
+    if fmt == "json":
+        click.echo(_report_json(report))
+    else:
+        for diag in report.diagnostics:
+            if not quiet or diag.severity == "error":
+                click.echo(github_annotation(diag) if fmt == "github" else str(diag), err=True)
+        for item in report.out_of_date:
+            click.echo(f"out of date: {item}", err=True)
+        if not quiet:
+            click.echo(_summary(report))
+        if check and report.out_of_date:
+            click.echo(
+                "decks are not up to date with the lectures: run `deckgen build` and commit",
+                err=True,
+            )
+    sys.exit(1 if report.errors or report.out_of_date else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

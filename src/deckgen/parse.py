@@ -99,7 +99,7 @@ class _Context:
 
     def warn(self, body_line: int, code: str, message: str) -> None:
         self.lecture.diagnostics.append(
-            Diagnostic(self.source.display_path, self.line(body_line), "warning", code, message)
+            Diagnostic(self.source.shown, self.line(body_line), "warning", code, message)
         )
 
 
@@ -343,6 +343,8 @@ def _content_blocks(blocks: Iterable[Block]) -> list[Block]:
 def _substantive(ctx: _Context, blocks: list[Block]) -> bool:
     if any(b.kind in ("fence", "code", "table") for b in blocks):
         return True
+    if all(b.kind == "paragraph" and b.inline.rstrip().endswith(":") for b in blocks):
+        return False  # only a lead-in ("Here are the building blocks:") whose list went elsewhere
     total = sum(len(plain_text("\n".join(ctx.lines[b.start : b.end]))) for b in blocks)
     return total >= _MIN_SECTION_CHARS
 

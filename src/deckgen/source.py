@@ -39,8 +39,21 @@ class Source:
 
     @property
     def display_path(self) -> str:
-        """The path shown to users in cards and messages."""
+        """The path relative to the lectures root, as cards show it."""
         return self.rel_path.as_posix()
+
+    @property
+    def shown(self) -> str:
+        """The path as messages show it: relative to the working folder when inside it."""
+        return user_path(self.path)
+
+
+def user_path(path: Path) -> str:
+    """``path`` relative to the working folder when it is inside it, else as given."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 _YAML = frontmatter.YAMLHandler()
@@ -100,25 +113,35 @@ def split_front_matter(text: str, display: str) -> tuple[dict[str, Any], str, in
     return {str(k): v for k, v in meta.items()}, body, offset
 
 
-def read_source(path: Path, root: Path) -> Source:
-    """Read one lecture file; ``root`` is the lectures root it is relative to."""
+def read_source(path: Path, root: Path, data: bytes | None = None) -> Source:
+    """Read one lecture file; ``root`` is the lectures root it is relative to.
+
+    ``data`` is the file's content when the caller has already read it.
+    """
     try:
         rel = PurePosixPath(path.resolve().relative_to(root.resolve()).as_posix())
     except ValueError:
         rel = PurePosixPath(path.name)
-    display = rel.as_posix()
+    shown = user_path(path)
+    if data is None:
+        data = read_bytes(path)
+    text = decode(data, shown)
+    meta, body, offset = split_front_matter(text, shown)
+    return Source(path=path, rel_path=rel, meta=meta, body=body, body_offset=offset)
+
+
+def read_bytes(path: Path) -> bytes:
+    """A lecture file's bytes, refusing oversized files; errors name the file."""
+    shown = user_path(path)
     try:
         size = path.stat().st_size
         if size > MAX_LECTURE_BYTES:
             raise LectureError(
-                display,
+                shown,
                 1,
                 f"file is {size} bytes; lectures are limited to {MAX_LECTURE_BYTES} bytes",
                 "too-large",
             )
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
-        raise LectureError(display, 1, f"cannot read file: {exc.strerror}", "io") from None
-    text = decode(data, display)
-    meta, body, offset = split_front_matter(text, display)
-    return Source(path=path, rel_path=rel, meta=meta, body=body, body_offset=offset)
+        raise LectureError(shown, 1, f"cannot read file: {exc.strerror}", "io") from None

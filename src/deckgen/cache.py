@@ -1,0 +1,79 @@
+"""The incremental-build cache: which lectures produced which package, unchanged.
+
+An entry is valid when the lecture's bytes, its place in the course, the build
+options and deckgen's own code are unchanged, the package on disk still has the
+size and modification time deckgen left it with, and the lock still holds the
+same entries for the lecture. Then the lecture is neither re-parsed nor
+re-written. The cache lives in ``OUT/.deckgen-cache/`` and ignores itself in git.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from deckgen import __version__
+from deckgen.package import write_atomic
+
+CACHE_DIR = ".deckgen-cache"
+_FILE = "lectures.json"
+
+
+@dataclass
+class CacheEntry:
+    """What one lecture produced the last time it was built."""
+
+    digest: str
+    lecture_id: str
+    output: str
+    size: int
+    mtime_ns: int
+    lock_digest: str
+    notes: int
+    cards: int
+    diagnostics: list[list[str | int]] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of deckgen's version and source, so a changed deckgen invalidates the cache."""
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def input_digest(data: bytes, rel_path: str, position: int, options: str) -> str:
+    """Digest of everything a lecture's package depends on besides the lock."""
+    h = hashlib.sha256(code_fingerprint().encode())
+    for part in (rel_path, str(position), options):
+        h.update(part.encode("utf-8"))
+        h.update(b"\x00")
+    h.update(data)
+    return h.hexdigest()
+
+
+def load(out: Path) -> dict[str, CacheEntry]:
+    """The cache of an output folder (empty when missing or unreadable)."""
+    try:
+        raw = json.loads((out / CACHE_DIR / _FILE).read_text(encoding="utf-8"))
+        return {key: CacheEntry(**value) for key, value in raw.items()}
+    except (OSError, ValueError, TypeError):
+        return {}
+
+
+def save(out: Path, entries: dict[str, CacheEntry]) -> None:
+    """Write the cache (best effort: a cache that cannot be written is no error)."""
+    folder = out / CACHE_DIR
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# deckgen build cache\n*\n", encoding="utf-8")
+        data = json.dumps({k: asdict(v) for k, v in sorted(entries.items())}, sort_keys=True)
+        write_atomic(folder / _FILE, data.encode("utf-8"))
