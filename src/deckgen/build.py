@@ -14,15 +14,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from deckgen import cache
 from deckgen.cards import (
-    ITEMS_PER_LECTURE,
     NoteSpec,
     build_notes,
     key_lecture,
     lecture_key,
+    position_gap,
     removed_note,
 )
 from deckgen.inspect_apkg import PackageReadError, content_signature, read_notes
@@ -30,6 +32,7 @@ from deckgen.lock import LOCK_NAME, LockEntry, format_lock, read_lock, stamp
 from deckgen.model import Diagnostic, Lecture
 from deckgen.package import DeckSpec, apkg_bytes, collection_bytes, write_atomic
 from deckgen.parse import parse_lecture
+from deckgen.settings import DeckSettings, SettingsError, apply
 from deckgen.source import LectureError, read_bytes, read_source, user_path
 
 Progress = Callable[[Sequence["LectureJob"]], AbstractContextManager[Iterable["LectureJob"]]]
@@ -42,14 +45,26 @@ class BuildError(Exception):
 
 
 @dataclass(frozen=True)
+class InterviewTarget:
+    """Derive new cards/day so every card is introduced ``ready_days`` before ``interview``."""
+
+    interview: date
+    today: date
+    ready_days: int = 7
+
+
+@dataclass(frozen=True)
 class BuildOptions:
-    """How to build: where packages go and which shortcuts are allowed."""
+    """How to build: where packages go, deck options, and which shortcuts are allowed."""
 
     out: Path = Path("decks")
     bundle: Path | None = None
     root: Path | None = None
     force: bool = False  # ignore the incremental cache
     check: bool = False  # write nothing; report what is out of date
+    project: DeckSettings = field(default_factory=DeckSettings)  # Anki defaults + [tool.deckgen]
+    flags: dict[str, Any] = field(default_factory=dict)  # deck options from the command line
+    interview: InterviewTarget | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,7 @@ class BuildReport:
     removed: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
     out_of_date: list[str] = field(default_factory=list)  # --check: "stale: path", …
+    notices: list[str] = field(default_factory=list)  # things the user should know (no errors)
 
     @property
     def errors(self) -> int:
@@ -103,14 +119,44 @@ class BuildReport:
         return sum(d.severity == "warning" for d in self.diagnostics)
 
 
-def _natural_key(path: PurePosixPath) -> list[tuple[int, int | str]]:
+def _natural_key(path: PurePosixPath | str) -> list[tuple[int, int | str]]:
     key: list[tuple[int, int | str]] = []
-    for part in path.parts:
+    for part in PurePosixPath(path).parts:
         for chunk in re.split(r"(\d+)", part.lower()):
             if chunk:
                 key.append((0, int(chunk)) if chunk.isdigit() else (1, chunk))
         key.append((2, ""))
     return key
+
+
+_ORDER_RE = re.compile(rb"^order:[ \t]*(-?\d+(?:\.\d+)?)[ \t]*$", re.M)
+_LEADING_NUMBER_RE = re.compile(r"^(\d+)")
+
+
+def front_matter_order(path: Path) -> float | None:
+    """The ``order:`` key of a lecture's front matter, found without parsing all of it."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return None
+    head = head.lstrip(b"\xef\xbb\xbf").lstrip(b"\r\n")
+    if not head.startswith(b"---"):
+        return None
+    end = re.search(rb"\n---[ \t]*\r?\n", head[3:])
+    match = _ORDER_RE.search(head[: end.start() + 3] if end else head)
+    return float(match.group(1)) if match else None
+
+
+def course_key(path: Path, root: Path) -> tuple[Any, ...]:
+    """Course order: folders in natural order; inside a folder, front-matter ``order:``,
+    else the file name's leading number (``02-meta.md``), else natural name order."""
+    rel = PurePosixPath(path.relative_to(root).as_posix())
+    order = front_matter_order(path)
+    if order is None and (m := _LEADING_NUMBER_RE.match(rel.name)):
+        order = float(m.group(1))
+    rank = (0, order) if order is not None else (1, 0.0)
+    return (_natural_key(rel.parent), rank, _natural_key(rel.name))
 
 
 def _is_lecture(path: Path, root: Path) -> bool:
@@ -124,7 +170,7 @@ def discover(paths: Sequence[Path], out: Path, root: Path | None = None) -> list
     """Find the lectures under ``paths`` and map each to its package under ``out``.
 
     A folder is its own lectures root; a file's root is ``root`` when given and
-    containing it, else its folder. Order is natural path order.
+    containing it, else its folder. Jobs come in course order (see :func:`course_key`).
     """
     found: dict[Path, Path] = {}
     for raw in paths:
@@ -140,10 +186,7 @@ def discover(paths: Sequence[Path], out: Path, root: Path | None = None) -> list
             found.setdefault(path, base)
         else:
             raise BuildError(f"{raw}: no such file or folder")
-    ordered = sorted(
-        found.items(),
-        key=lambda pr: _natural_key(PurePosixPath(pr[0].relative_to(pr[1]).as_posix())),
-    )
+    ordered = sorted(found.items(), key=lambda pr: course_key(*pr))
     jobs = []
     for position, (path, base) in enumerate(ordered, start=1):
         rel = path.relative_to(base).with_suffix(".apkg")
@@ -195,6 +238,7 @@ class _Build:
     def __init__(self, jobs: list[LectureJob], options: BuildOptions, whole_tree: bool) -> None:
         self.jobs = jobs
         self.whole_tree = whole_tree
+        self.gap = position_gap(len(jobs))
         self.options = options
         self.report = BuildReport(lectures=len(jobs))
         lock_dir = options.bundle.parent if options.bundle is not None else options.out
@@ -204,12 +248,17 @@ class _Build:
         for key, entry in self.old_lock.items():
             self.by_lecture[key_lecture(key)][key] = entry
         self.now = build_time()
-        incremental = not (options.force or options.check or options.bundle is not None)
+        incremental = not (
+            options.force or options.check or options.bundle is not None or options.interview
+        )
         self.cache = cache.load(options.out) if incremental else {}
         self.new_cache: dict[str, cache.CacheEntry] = {}
         self.results: list[LectureResult] = []
         self.kept_lectures: set[str] = set()  # cached lectures: their lock entries stay as-is
-        self.options_key = f"bundle={options.bundle is not None}"
+        self.options_key = repr(self.gap) + repr(
+            (options.bundle is not None, options.project, sorted(options.flags.items()))
+        )
+        self.derived: dict[str, Any] = {}  # options derived during the build (interview date)
 
     def run_lecture(self, job: LectureJob) -> None:
         try:
@@ -227,7 +276,7 @@ class _Build:
             self._error(exc)
             return
         lecture = parse_lecture(source)
-        notes = build_notes(lecture, job.position)
+        notes = build_notes(lecture, job.position, self.gap)
         notes += self._removed(lecture, notes, job)
         self.report.diagnostics.extend(lecture.diagnostics)
         if not notes:
@@ -279,7 +328,7 @@ class _Build:
             return []
         previous = read_notes(job.output) if job.output.is_file() else {}
         out = []
-        due = job.position * ITEMS_PER_LECTURE + ITEMS_PER_LECTURE - 1
+        due = job.position * self.gap + self.gap - 1
         for key in gone:
             entry = self.old_lock[key]
             stored = previous.get(entry.guid)
@@ -301,8 +350,44 @@ class _Build:
         self.report.removed += len(out)
         return out
 
+    def settings_for(self, lecture: Lecture) -> DeckSettings | None:
+        """The lecture's deck options: project file < front matter < flags; None on error."""
+        options = self.options
+        try:
+            values = apply(
+                options.project, lecture.meta, f"{user_path(lecture.source)}: front matter"
+            )
+        except SettingsError as exc:
+            self.report.diagnostics.append(
+                Diagnostic(user_path(lecture.source), 1, "error", "deck-options", str(exc))
+            )
+            return None
+        return apply(values, {**options.flags, **self.derived}, "command line")
+
+    def _derive_new_per_day(self) -> None:
+        target = self.options.interview
+        if target is None:
+            return
+        from deckgen.plan import PlanError, required_new_per_day
+
+        # Cached lectures are never reused with an interview date, so every card is here.
+        total = sum(count_cards(n) for r in self.results for n in r.notes)
+        try:
+            per_day = required_new_per_day(total, target.today, target.interview, target.ready_days)
+        except PlanError as exc:
+            raise BuildError(str(exc)) from None
+        self.derived["new-per-day"] = per_day
+        self.report.notices.append(
+            f"interview on {target.interview}: {total} cards at {per_day} new/day are all "
+            f"introduced {target.ready_days} days before it; the decks' preset says "
+            f"{per_day} new/day"
+        )
+
     def finish(self) -> BuildReport:
         report, options = self.report, self.options
+        self._derive_new_per_day()
+        settings = {id(r): self.settings_for(r.lecture) for r in self.results}
+        self.results = [r for r in self.results if settings[id(r)] is not None]
         new_lock: dict[str, LockEntry] = {}
         for result in self.results:
             new_lock.update(stamp(result.notes, self.old_lock, self.now))
@@ -313,11 +398,12 @@ class _Build:
         lock_text = format_lock({**kept, **new_lock})
         if options.bundle is not None:
             if self.results:
-                decks = [DeckSpec(r.deck, r.notes) for r in self.results]
+                decks = [DeckSpec(r.deck, r.notes, settings=settings[id(r)]) for r in self.results]
                 self._emit(options.bundle, decks, new_lock)
         else:
             for result in self.results:
-                self._emit(result.job.output, [DeckSpec(result.deck, result.notes)], new_lock)
+                deck = DeckSpec(result.deck, result.notes, settings=settings[id(result)])
+                self._emit(result.job.output, [deck], new_lock)
                 self._remember(result, new_lock)
             self._extra_packages()
         old_text = self.lock_path.read_text("utf-8") if self.lock_path.is_file() else None

@@ -31,6 +31,7 @@ from deckgen.render import block_html, inline_html, plain_text
 from deckgen.source import user_path
 
 ITEMS_PER_LECTURE = 1000  # position gap between lectures: lecture × 1000 + item
+MAX_POSITION = 1_000_000  # Anki rewrites new-card positions at or above this
 QA_KINDS = frozenset({"concept", "term", "recall"})
 REMOVED_TAG = "deckgen::removed"
 REMOVED_NOTICE = "Removed from the lecture: this note is kept only so you can find and delete it."
@@ -302,17 +303,39 @@ def lecture_tag(lecture: Lecture) -> str:
     return "deckgen::lecture::" + "::".join(parts)
 
 
-def build_notes(lecture: Lecture, position: int = 0) -> list[NoteSpec]:
+def position_gap(lectures: int) -> int:
+    """Positions per lecture: 1000, or fewer when there are so many lectures that
+    ``lectures × 1000`` would reach 1,000,000 (Anki's Check Database rewrites those)."""
+    return max(2, min(ITEMS_PER_LECTURE, MAX_POSITION // (lectures + 1)))
+
+
+def build_notes(
+    lecture: Lecture, position: int = 0, gap: int = ITEMS_PER_LECTURE
+) -> list[NoteSpec]:
     """Turn a parsed lecture into notes; ``position`` is the lecture's place in the course.
 
-    Duplicate item names get an ordinal in their key (and a warning on the
-    lecture), so identities stay distinct and stable.
+    New-card positions are ``position × gap + item``. Duplicate item names get an
+    ordinal in their key (and a warning on the lecture), so identities stay distinct
+    and stable. A lecture with more items than ``gap`` shares the last position
+    among the rest (with a warning) rather than spilling into the next lecture's range.
     """
     notes: list[NoteSpec] = []
     seen: Counter[str] = Counter()
-    base = position * ITEMS_PER_LECTURE
+    base = position * gap
     source = lecture.rel_path.as_posix()
-    for index, draft in enumerate(_drafts(lecture), start=1):
+    drafts = _drafts(lecture)
+    if len(drafts) >= gap:
+        lecture.diagnostics.append(
+            Diagnostic(
+                user_path(lecture.source),
+                lecture.line,
+                "warning",
+                "too-many-items",
+                f"{len(drafts)} notes, more than the {gap - 1} new-card positions a lecture gets; "
+                f"notes after the {gap - 1}th share the last position: split the lecture",
+            )
+        )
+    for index, draft in enumerate(drafts, start=1):
         key = "|".join([lecture_key(lecture), draft.kind, *map(normalize_name, draft.name)])
         seen[key] += 1
         if seen[key] > 1:
@@ -342,7 +365,7 @@ def build_notes(lecture: Lecture, position: int = 0) -> list[NoteSpec]:
                 fields=fields,
                 tags=(f"deckgen::{draft.kind}", lecture_tag(lecture)),
                 line=draft.line,
-                due=base + index,
+                due=base + min(index, gap - 1),
             )
         )
     return notes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import sys
@@ -12,8 +13,9 @@ from pathlib import Path
 import click
 
 from deckgen import __version__
-from deckgen.build import BuildError, BuildOptions, BuildReport, LectureJob, build
+from deckgen.build import BuildError, BuildOptions, BuildReport, InterviewTarget, LectureJob, build
 from deckgen.model import Diagnostic
+from deckgen.settings import DeckSettings, SettingsError, apply, load_project_settings
 
 _PROGRESS_MIN = 10  # show a progress bar from this many lectures on (and only on a terminal)
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -72,6 +74,7 @@ def _report_json(report: BuildReport) -> str:
             "errors": report.errors,
             "warnings": report.warnings,
             "out_of_date": report.out_of_date,
+            "notices": report.notices,
             "diagnostics": [
                 {
                     "path": d.path,
@@ -86,6 +89,15 @@ def _report_json(report: BuildReport) -> str:
         indent=2,
         ensure_ascii=False,
     )
+
+
+def project_settings() -> DeckSettings:
+    """Deck options from ``[tool.deckgen]`` / ``deckgen.toml``; a bad file is a usage error."""
+    try:
+        table, path = load_project_settings(Path.cwd())
+        return apply(DeckSettings(), table, str(path)) if path else DeckSettings()
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 @main.command("build")
@@ -123,6 +135,24 @@ def _report_json(report: BuildReport) -> str:
     default=None,
     help="Output format (default: text; github under GitHub Actions).",
 )
+@click.option("--new-per-day", type=int, help="Deck preset: new cards per day.")
+@click.option("--reviews-per-day", type=int, help="Deck preset: maximum reviews per day.")
+@click.option("--learning-steps", help='Deck preset: learning steps, e.g. "1m 10m 1d".')
+@click.option("--desired-retention", type=float, help="Deck preset: FSRS desired retention.")
+@click.option("--max-interval", type=int, help="Deck preset: maximum interval in days.")
+@click.option(
+    "--interview-date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Derive new cards/day so every card is introduced --ready-days before this date.",
+)
+@click.option(
+    "--ready-days",
+    type=click.IntRange(min=0),
+    default=7,
+    show_default=True,
+    help="Days before the interview by which every card has been introduced.",
+)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Pretend today is this date.")
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 def build_cmd(
     paths: tuple[Path, ...],
@@ -132,6 +162,14 @@ def build_cmd(
     check: bool,
     force: bool,
     fmt: str | None,
+    new_per_day: int | None,
+    reviews_per_day: int | None,
+    learning_steps: str | None,
+    desired_retention: float | None,
+    max_interval: int | None,
+    interview_date: datetime.datetime | None,
+    ready_days: int,
+    today: datetime.datetime | None,
     quiet: bool,
 ) -> None:
     """Build Anki packages from lectures (default: lectures/ → decks/).
@@ -151,7 +189,38 @@ def build_cmd(
             raise click.UsageError("no PATHS given and no lectures/ folder here")
         paths = (default,)
         root = root or default
-    options = BuildOptions(out=out, bundle=bundle, root=root, force=force, check=check)
+    flags = {
+        "new-per-day": new_per_day,
+        "reviews-per-day": reviews_per_day,
+        "learning-steps": learning_steps,
+        "desired-retention": desired_retention,
+        "max-interval": max_interval,
+    }
+    flags = {k: v for k, v in flags.items() if v is not None}
+    if interview_date is not None and new_per_day is not None:
+        raise click.UsageError("give either --interview-date or --new-per-day, not both")
+    project = project_settings()
+    try:
+        apply(project, flags, "command line")
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    interview = None
+    if interview_date is not None:
+        interview = InterviewTarget(
+            interview=interview_date.date(),
+            today=(today or datetime.datetime.now()).date(),
+            ready_days=ready_days,
+        )
+    options = BuildOptions(
+        out=out,
+        bundle=bundle,
+        root=root,
+        force=force,
+        check=check,
+        project=project,
+        flags=flags,
+        interview=interview,
+    )
     try:
         report = build(list(paths), options, progress=None if fmt == "json" else _progress)
     except BuildError as exc:
@@ -163,6 +232,8 @@ def build_cmd(
         for diag in report.diagnostics:
             if not quiet or diag.severity == "error":
                 click.echo(github_annotation(diag) if fmt == "github" else str(diag), err=True)
+        for notice in report.notices:
+            click.echo(notice, err=True)
         for item in report.out_of_date:
             click.echo(f"out of date: {item}", err=True)
         if not quiet:

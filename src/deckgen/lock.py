@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deckgen.cards import NoteSpec
+from deckgen.notetypes import field_names
 
 LOCK_NAME = "deckgen.lock"
 _HEADER = (
@@ -32,9 +33,18 @@ class LockEntry:
 
 
 def content_digest(note: NoteSpec) -> str:
-    """Hash of everything the importer compares: note type, fields, tags, GUID."""
+    """Hash of what the note teaches: note type, GUID, fields and tags.
+
+    The ``Source`` field (``path:line``) is left out on purpose: an edit higher
+    up in a lecture shifts the line of every later item, and that must not make
+    Anki update (and the user re-sync) every note. A note's source locator is
+    refreshed whenever its content changes.
+    """
     h = hashlib.sha256()
-    for part in (note.model, note.guid, *note.fields, *note.tags):
+    fields = [
+        v for name, v in zip(field_names(note.model), note.fields, strict=True) if name != "Source"
+    ]
+    for part in (note.model, note.guid, *fields, *note.tags):
         h.update(part.encode("utf-8"))
         h.update(b"\x00")
     return h.hexdigest()[:20]

@@ -25,6 +25,7 @@ import genanki
 
 from deckgen.cards import NoteSpec
 from deckgen.notetypes import model_for
+from deckgen.settings import DeckSettings, preset_id
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -36,6 +37,7 @@ class DeckSpec:
     name: str
     notes: Sequence[NoteSpec]
     description: str = ""
+    settings: DeckSettings | None = None  # the deck-options preset to ship
 
 
 def deck_id(name: str) -> int:
@@ -71,15 +73,46 @@ def collection_bytes(decks: Iterable[DeckSpec], note_mods: dict[str, int], times
     ``note_mods`` maps a note's GUID to its modification time (seconds);
     ``timestamp`` is the package time (ids of notes and cards count up from it).
     """
+    decks = list(decks)
     conn = sqlite3.connect(":memory:")
     try:
         cursor = conn.cursor()
         package = genanki.Package([_deck(d, note_mods, timestamp) for d in decks])
         package.write_to_db(cursor, timestamp, itertools.count(timestamp * 1000))
+        _add_presets(cursor, decks, timestamp)
         conn.commit()
         return conn.serialize()
     finally:
         conn.close()
+
+
+def _add_presets(cursor: sqlite3.Cursor, decks: list[DeckSpec], timestamp: int) -> None:
+    """Ship each deck's options preset (genanki has no API for it) and per-deck retention."""
+    if not any(d.settings for d in decks):
+        return
+    (dconf_json,) = cursor.execute("SELECT dconf FROM col").fetchone()
+    (decks_json,) = cursor.execute("SELECT decks FROM col").fetchone()
+    dconf, stored = json.loads(dconf_json), json.loads(decks_json)
+    for spec in decks:
+        if spec.settings is None:
+            continue
+        pid = preset_id(spec.settings)
+        dconf[str(pid)] = _preset(spec.settings, pid, timestamp, dconf["1"])
+        deck = stored[str(deck_id(spec.name))]
+        deck["conf"] = pid
+        deck["desiredRetention"] = spec.settings.desired_retention
+    cursor.execute("UPDATE col SET dconf = ?, decks = ?", (json.dumps(dconf), json.dumps(stored)))
+
+
+def _preset(settings: DeckSettings, pid: int, timestamp: int, default: dict) -> dict:
+    preset = json.loads(json.dumps(default))
+    preset.update(id=pid, name=settings.describe(), mod=timestamp, usn=-1)
+    preset["new"]["perDay"] = settings.new_per_day
+    preset["new"]["delays"] = list(settings.learning_steps)
+    preset["rev"]["perDay"] = settings.reviews_per_day
+    preset["rev"]["maxIvl"] = settings.max_interval
+    preset["desiredRetention"] = settings.desired_retention
+    return preset
 
 
 def _deck(spec: DeckSpec, note_mods: dict[str, int], timestamp: int) -> genanki.Deck:
