@@ -51,8 +51,8 @@ def test_broken_lecture_is_reported_not_packaged(
     )
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-    assert "bad.md:2: error front-matter" in result.output
-    assert "latin.md:1: error encoding" in result.output
+    assert "bad.md:2:1: error front-matter" in result.output
+    assert "latin.md:1:1: error encoding" in result.output
     assert (tmp_path / "out/good.apkg").is_file()
     assert not (tmp_path / "out/bad.apkg").exists()
     assert bad.is_file()
@@ -66,7 +66,7 @@ def test_links_only_page_gets_a_notice_and_no_package(
         main, ["build", str(tmp_path / "lectures"), "-o", str(tmp_path / "out")]
     )
     assert result.exit_code == 0
-    assert "hub.md:1: info no-cards" in result.output
+    assert "hub.md:1:1: warning no-cards" in result.output
     assert not (tmp_path / "out/hub.apkg").exists()
 
 

@@ -13,7 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -32,8 +32,9 @@ from deckgen.lock import LOCK_NAME, LockEntry, format_lock, read_lock, stamp
 from deckgen.model import Diagnostic, Lecture
 from deckgen.package import DeckSpec, apkg_bytes, collection_bytes, write_atomic
 from deckgen.parse import parse_lecture
+from deckgen.render import MediaContext, collecting_media
 from deckgen.settings import DeckSettings, SettingsError, apply
-from deckgen.source import LectureError, read_bytes, read_source, user_path
+from deckgen.source import LectureError, Source, read_bytes, read_source, user_path
 
 Progress = Callable[[Sequence["LectureJob"]], AbstractContextManager[Iterable["LectureJob"]]]
 _CLOZE_RE = re.compile(r"\{\{c(\d+)::")
@@ -65,6 +66,7 @@ class BuildOptions:
     project: DeckSettings = field(default_factory=DeckSettings)  # Anki defaults + [tool.deckgen]
     flags: dict[str, Any] = field(default_factory=dict)  # deck options from the command line
     interview: InterviewTarget | None = None
+    media_root: Path | None = None  # where site-absolute image paths (/images/x.png) resolve
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class LectureResult:
     notes: list[NoteSpec]
     deck: str
     digest: str
+    media: MediaContext
 
 
 @dataclass
@@ -255,7 +258,7 @@ class _Build:
         self.new_cache: dict[str, cache.CacheEntry] = {}
         self.results: list[LectureResult] = []
         self.kept_lectures: set[str] = set()  # cached lectures: their lock entries stay as-is
-        self.options_key = repr(self.gap) + repr(
+        self.options_key = repr((self.gap, options.media_root)) + repr(
             (options.bundle is not None, options.project, sorted(options.flags.items()))
         )
         self.derived: dict[str, Any] = {}  # options derived during the build (interview date)
@@ -276,7 +279,11 @@ class _Build:
             self._error(exc)
             return
         lecture = parse_lecture(source)
-        notes = build_notes(lecture, job.position, self.gap)
+        roots = [job.root] + ([self.options.media_root] if self.options.media_root else [])
+        media = MediaContext(job.path.parent, roots, self.options.media_root)
+        with collecting_media(media):
+            notes = build_notes(lecture, job.position, self.gap)
+        self._media_problems(source, lecture, media)
         notes += self._removed(lecture, notes, job)
         self.report.diagnostics.extend(lecture.diagnostics)
         if not notes:
@@ -284,14 +291,24 @@ class _Build:
                 Diagnostic(
                     source.shown,
                     1,
-                    "info",
+                    "warning",
                     "no-cards",
                     "no facts to memorise found (only links, prose or exercises); "
                     "no package written",
                 )
             )
             return
-        self.results.append(LectureResult(job, lecture, notes, deck_name(lecture), digest))
+        self.results.append(LectureResult(job, lecture, notes, deck_name(lecture), digest, media))
+
+    def _media_problems(self, source: Source, lecture: Lecture, media: MediaContext) -> None:
+        lines = source.body.split("\n")
+        for src, message in dict.fromkeys(media.problems):
+            index = next((i for i, line in enumerate(lines) if src in line), 0)
+            lecture.diagnostics.append(
+                Diagnostic(
+                    source.shown, index + source.body_offset + 1, "warning", "image", message
+                )
+            )
 
     def _error(self, exc: LectureError) -> None:
         self.report.diagnostics.append(
@@ -310,12 +327,14 @@ class _Build:
             return False
         if _lock_digest(self.by_lecture.get(entry.lecture_id, {}).items()) != entry.lock_digest:
             return False
+        if any(_media_stat(Path(m[0])) != m for m in entry.media):
+            return False
         report = self.report
         report.notes += entry.notes
         report.cards += entry.cards
         report.unchanged += 1
         report.packages.append(job.output)
-        report.diagnostics.extend(Diagnostic(*d) for d in entry.diagnostics)  # type: ignore[arg-type]
+        report.diagnostics.extend(Diagnostic(**d) for d in entry.diagnostics)  # type: ignore[arg-type]
         self.kept_lectures.add(entry.lecture_id)
         self.new_cache[rel] = entry
         return True
@@ -398,11 +417,19 @@ class _Build:
         lock_text = format_lock({**kept, **new_lock})
         if options.bundle is not None:
             if self.results:
-                decks = [DeckSpec(r.deck, r.notes, settings=settings[id(r)]) for r in self.results]
+                decks = [
+                    DeckSpec(r.deck, r.notes, settings=settings[id(r)], media=r.media.files)
+                    for r in self.results
+                ]
                 self._emit(options.bundle, decks, new_lock)
         else:
             for result in self.results:
-                deck = DeckSpec(result.deck, result.notes, settings=settings[id(result)])
+                deck = DeckSpec(
+                    result.deck,
+                    result.notes,
+                    settings=settings[id(result)],
+                    media=result.media.files,
+                )
                 self._emit(result.job.output, [deck], new_lock)
                 self._remember(result, new_lock)
             self._extra_packages()
@@ -418,7 +445,8 @@ class _Build:
 
     def _emit(self, path: Path, decks: list[DeckSpec], lock: dict[str, LockEntry]) -> None:
         mods = {lock[n.key].guid: lock[n.key].modified for d in decks for n in d.notes}
-        data = apkg_bytes(collection_bytes(decks, mods, max(mods.values())))
+        media = sorted({name: data for d in decks for name, data in d.media.items()}.items())
+        data = apkg_bytes(collection_bytes(decks, mods, max(mods.values())), media)
         self.report.packages.append(path)
         existing = path.read_bytes() if path.is_file() else None
         if existing == data:
@@ -456,9 +484,8 @@ class _Build:
             lock_digest=_lock_digest(entries),
             notes=len(result.notes),
             cards=sum(count_cards(n) for n in result.notes),
-            diagnostics=[
-                [d.path, d.line, d.severity, d.code, d.message] for d in result.lecture.diagnostics
-            ],
+            diagnostics=[d.as_dict() for d in result.lecture.diagnostics],
+            media=[_media_stat(p) for p in sorted(set(result.media.sources.values()))],
         )
 
     def _extra_packages(self) -> None:
@@ -484,6 +511,14 @@ class _Build:
                 )
 
 
+def _media_stat(path: Path) -> list[str | int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return [str(path), -1, -1]
+    return [str(path), st.st_size, st.st_mtime_ns]
+
+
 def _same_content(a: bytes, b: bytes) -> bool:
     try:
         return content_signature(a) == content_signature(b)
@@ -505,3 +540,23 @@ def build(
         for job in iterator:
             run.run_lecture(job)
     return run.finish()
+
+
+def check(
+    paths: Sequence[Path],
+    options: BuildOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Read, parse and turn lectures into notes without writing anything: diagnostics only."""
+    options = replace(options or BuildOptions(), check=True, force=True)
+    jobs = discover(paths, options.out, options.root)
+    run = _Build(jobs, options, whole_tree=False)
+    with progress(jobs) if progress else nullcontext(jobs) as iterator:
+        for job in iterator:
+            run.run_lecture(job)
+    for result in run.results:
+        run.settings_for(result.lecture)
+        run.report.notes += len(result.notes)
+        run.report.cards += sum(count_cards(n) for n in result.notes)
+    return run.report

@@ -35,7 +35,8 @@ class CacheEntry:
     lock_digest: str
     notes: int
     cards: int
-    diagnostics: list[list[str | int]] = field(default_factory=list)
+    diagnostics: list[dict[str, str | int]] = field(default_factory=list)
+    media: list[list[str | int]] = field(default_factory=list)  # [path, size, mtime_ns]
 
 
 @lru_cache(maxsize=1)

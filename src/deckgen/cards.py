@@ -31,6 +31,8 @@ from deckgen.render import block_html, inline_html, plain_text
 from deckgen.source import user_path
 
 ITEMS_PER_LECTURE = 1000  # position gap between lectures: lecture × 1000 + item
+LONG_ANSWER_CHARS = 2500
+_TAG_RE = re.compile(r"<[^>]+>")
 MAX_POSITION = 1_000_000  # Anki rewrites new-card positions at or above this
 QA_KINDS = frozenset({"concept", "term", "recall"})
 REMOVED_TAG = "deckgen::removed"
@@ -356,6 +358,18 @@ def build_notes(
             **draft.values,
         }
         fields = tuple(values.get(name, "") for name in field_names(draft.model))
+        answer = draft.values.get("Answer") or draft.values.get("Text", "")
+        if len(_TAG_RE.sub("", answer)) > LONG_ANSWER_CHARS:
+            lecture.diagnostics.append(
+                Diagnostic(
+                    user_path(lecture.source),
+                    draft.line,
+                    "warning",
+                    "long-answer",
+                    f"the {draft.kind} card for '{draft.name[-1]}' has a very long answer "
+                    f"(over {LONG_ANSWER_CHARS} characters): split it into smaller sections",
+                )
+            )
         notes.append(
             NoteSpec(
                 kind=draft.kind,

@@ -9,11 +9,20 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
 from deckgen import __version__
-from deckgen.build import BuildError, BuildOptions, BuildReport, InterviewTarget, LectureJob, build
+from deckgen.build import (
+    BuildError,
+    BuildOptions,
+    BuildReport,
+    InterviewTarget,
+    LectureJob,
+    build,
+    check,
+)
 from deckgen.model import Diagnostic
 from deckgen.settings import DeckSettings, SettingsError, apply, load_project_settings
 
@@ -57,6 +66,7 @@ def github_annotation(diag: Diagnostic) -> str:
     message = diag.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return (
         f"::{_GITHUB_LEVEL.get(diag.severity, 'notice')} file={diag.path},line={diag.line},"
+        f"col={diag.col},"
         f"title=deckgen {diag.code}::{message}"
     )
 
@@ -75,29 +85,23 @@ def _report_json(report: BuildReport) -> str:
             "warnings": report.warnings,
             "out_of_date": report.out_of_date,
             "notices": report.notices,
-            "diagnostics": [
-                {
-                    "path": d.path,
-                    "line": d.line,
-                    "severity": d.severity,
-                    "code": d.code,
-                    "message": d.message,
-                }
-                for d in report.diagnostics
-            ],
+            "diagnostics": [d.as_dict() for d in report.diagnostics],
         },
         indent=2,
         ensure_ascii=False,
     )
 
 
-def project_settings() -> DeckSettings:
-    """Deck options from ``[tool.deckgen]`` / ``deckgen.toml``; a bad file is a usage error."""
+def project_settings() -> tuple[DeckSettings, dict[str, Any], Path | None]:
+    """``[tool.deckgen]`` / ``deckgen.toml``: (deck options, the raw table, the file).
+
+    A bad file is a usage error."""
     try:
         table, path = load_project_settings(Path.cwd())
-        return apply(DeckSettings(), table, str(path)) if path else DeckSettings()
+        settings = apply(DeckSettings(), table, str(path)) if path else DeckSettings()
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from None
+    return settings, table, path
 
 
 @main.command("build")
@@ -135,6 +139,12 @@ def project_settings() -> DeckSettings:
     default=None,
     help="Output format (default: text; github under GitHub Actions).",
 )
+@click.option(
+    "--media-root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Folder that site-absolute image paths (/images/x.png) resolve from.",
+)
 @click.option("--new-per-day", type=int, help="Deck preset: new cards per day.")
 @click.option("--reviews-per-day", type=int, help="Deck preset: maximum reviews per day.")
 @click.option("--learning-steps", help='Deck preset: learning steps, e.g. "1m 10m 1d".')
@@ -162,6 +172,7 @@ def build_cmd(
     check: bool,
     force: bool,
     fmt: str | None,
+    media_root: Path | None,
     new_per_day: int | None,
     reviews_per_day: int | None,
     learning_steps: str | None,
@@ -183,12 +194,7 @@ def build_cmd(
         raise click.UsageError("--bundle must name a .apkg file")
     if fmt is None:
         fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    if not paths:
-        default = Path("lectures")
-        if not default.is_dir():
-            raise click.UsageError("no PATHS given and no lectures/ folder here")
-        paths = (default,)
-        root = root or default
+    paths, root = _default_paths(paths, root)
     flags = {
         "new-per-day": new_per_day,
         "reviews-per-day": reviews_per_day,
@@ -199,7 +205,9 @@ def build_cmd(
     flags = {k: v for k, v in flags.items() if v is not None}
     if interview_date is not None and new_per_day is not None:
         raise click.UsageError("give either --interview-date or --new-per-day, not both")
-    project = project_settings()
+    project, table, project_file = project_settings()
+    if media_root is None and project_file is not None and table.get("media-root"):
+        media_root = project_file.parent / str(table["media-root"])
     try:
         apply(project, flags, "command line")
     except SettingsError as exc:
@@ -220,6 +228,7 @@ def build_cmd(
         project=project,
         flags=flags,
         interview=interview,
+        media_root=media_root,
     )
     try:
         report = build(list(paths), options, progress=None if fmt == "json" else _progress)
@@ -244,6 +253,96 @@ def build_cmd(
                 err=True,
             )
     sys.exit(1 if report.errors or report.out_of_date else 0)
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Lectures root for file arguments.",
+)
+@click.option(
+    "--media-root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Folder that site-absolute image paths (/images/x.png) resolve from.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default=None,
+    help="Output format (default: text; github under GitHub Actions).",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+def check_cmd(
+    paths: tuple[Path, ...],
+    root: Path | None,
+    media_root: Path | None,
+    fmt: str | None,
+    strict: bool,
+) -> None:
+    """Check lectures without writing anything (default: lectures/).
+
+    Prints `FILE:LINE:COL: severity code: message` for every problem. Exit status:
+    0 clean (warnings allowed unless --strict), 1 errors, 2 bad usage.
+    """
+    if fmt is None:
+        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    paths, root = _default_paths(paths, root)
+    project, table, project_file = project_settings()
+    if media_root is None and project_file is not None and table.get("media-root"):
+        media_root = project_file.parent / str(table["media-root"])
+    options = BuildOptions(root=root, project=project, media_root=media_root)
+    try:
+        report = check(list(paths), options, progress=None if fmt == "json" else _progress)
+    except BuildError as exc:
+        click.echo(f"deckgen: error: {exc}", err=True)
+        sys.exit(1)
+    diagnostics = report.diagnostics
+    if strict:
+        diagnostics = [
+            Diagnostic(d.path, d.line, "error", d.code, d.message, d.col)
+            if d.severity == "warning"
+            else d
+            for d in diagnostics
+        ]
+    errors = sum(d.severity == "error" for d in diagnostics)
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "lectures": report.lectures,
+                    "errors": errors,
+                    "warnings": sum(d.severity == "warning" for d in diagnostics),
+                    "diagnostics": [d.as_dict() for d in diagnostics],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for diag in diagnostics:
+            click.echo(github_annotation(diag) if fmt == "github" else str(diag))
+        click.echo(
+            f"{report.lectures} lectures checked: {errors} errors, "
+            f"{sum(d.severity == 'warning' for d in diagnostics)} warnings",
+            err=True,
+        )
+    sys.exit(1 if errors else 0)
+
+
+def _default_paths(
+    paths: tuple[Path, ...], root: Path | None
+) -> tuple[tuple[Path, ...], Path | None]:
+    if paths:
+        return paths, root
+    default = Path("lectures")
+    if not default.is_dir():
+        raise click.UsageError("no PATHS given and no lectures/ folder here")
+    return (default,), root or default
 
 
 if __name__ == "__main__":  # pragma: no cover

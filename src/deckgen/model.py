@@ -102,9 +102,21 @@ class Diagnostic:
     severity: str  # "error" | "warning" | "info"
     code: str
     message: str
+    col: int = 1
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity} {self.code}: {self.message}"
+        return f"{self.path}:{self.line}:{self.col}: {self.severity} {self.code}: {self.message}"
+
+    def as_dict(self) -> dict[str, str | int]:
+        """The diagnostic as plain data (for JSON output and the build cache)."""
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
 
 
 @dataclass

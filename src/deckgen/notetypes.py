@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import genanki
 
+from deckgen.render import code_css
+
 QA_MODEL_ID = 1_734_021_901
 CLOZE_MODEL_ID = 1_734_021_902
 
@@ -76,8 +78,10 @@ CSS = """\
 .dg img { max-width: 100%; height: auto; }
 .cloze { font-weight: 700; color: var(--dg-cloze); }
 hr#answer { border: none; border-top: 1px solid var(--dg-border); margin: 0.8em 0; }
+.dg-diagram .dg-label, .dg-missing-image { font-size: 0.75em; color: var(--dg-muted); }
+.dg-math { overflow-x: auto; }
 @media (max-width: 480px) { .card { font-size: 17px; padding: 8px; } }
-"""
+""" + code_css()
 
 _HEADER = (
     '<div class="dg-lecture">{{Lecture}}</div>\n'

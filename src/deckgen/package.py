@@ -18,7 +18,7 @@ import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import genanki
@@ -38,6 +38,7 @@ class DeckSpec:
     notes: Sequence[NoteSpec]
     description: str = ""
     settings: DeckSettings | None = None  # the deck-options preset to ship
+    media: dict[str, bytes] = field(default_factory=dict)  # packaged name → content
 
 
 def deck_id(name: str) -> int:

@@ -482,6 +482,78 @@ def _visit(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
             _visit(ctx, child, (*path, clean_heading(child.title)))
 
 
+KNOWN_KEYS = frozenset(
+    {
+        "title",
+        "description",
+        "summary",
+        "id",
+        "order",
+        "tags",
+        "image",
+        "sidebar",
+        "date",
+        "keywords",
+        "author",
+        "authors",
+        "layout",
+        "slug",
+        "draft",
+        "lang",
+        "permalink",
+        "new-per-day",
+        "reviews-per-day",
+        "learning-steps",
+        "desired-retention",
+        "max-interval",
+    }
+)
+
+
+def _check_front_matter(ctx: _Context, first_h1: Heading | None) -> None:
+    source = ctx.source
+    title = source.meta.get("title")
+    if not (isinstance(title, str) and title.strip()):
+        fallback = "the first '#' heading" if first_h1 is not None else "the file name"
+        ctx.lecture.diagnostics.append(
+            Diagnostic(
+                source.shown,
+                1,
+                "warning",
+                "missing-title",
+                f"no 'title' in the front matter; using {fallback}: '{ctx.lecture.title}'",
+            )
+        )
+    for key in source.meta:
+        if str(key).replace("_", "-") not in KNOWN_KEYS:
+            line = next(
+                (
+                    i + 1
+                    for i, text in enumerate(source_lines(source))
+                    if text.startswith(f"{key}:")
+                ),
+                1,
+            )
+            ctx.lecture.diagnostics.append(
+                Diagnostic(
+                    source.shown,
+                    line,
+                    "info",
+                    "unknown-key",
+                    f"front-matter key '{key}' is not used by deckgen",
+                )
+            )
+
+
+def source_lines(source: Source) -> list[str]:
+    """The lines of the front matter (the file's lines before the body)."""
+    try:
+        text = source.path.read_text("utf-8", errors="replace")
+    except OSError:
+        return []
+    return text.split("\n")[: source.body_offset]
+
+
 def _title(source: Source, root: Heading) -> tuple[str, Heading | None]:
     first_h1 = next((h for h in root.children if h.level == 1), None)
     meta_title = source.meta.get("title")
@@ -509,6 +581,7 @@ def parse_lecture(source: Source) -> Lecture:
         description=str(description) if isinstance(description, str | int | float) else "",
     )
     ctx = _Context(source=source, lines=source.body.split("\n"), lecture=lecture)
+    _check_front_matter(ctx, first_h1)
     # The title heading is transparent: its text is the lecture, its children are top level.
     top: list[Heading] = []
     intro = list(root.blocks)

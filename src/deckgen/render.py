@@ -2,35 +2,241 @@
 
 Raw HTML from a lecture is never passed through: the renderer runs with
 ``html`` disabled, so tags are shown as escaped text, and markdown-it's link
-validation drops ``javascript:``-style URLs.
+validation drops ``javascript:``-style URLs. Code is highlighted with Pygments
+at build time (classes only; the colours live in the note type's CSS), math
+becomes Anki's MathJax delimiters, and images are resolved, checked and
+collected as media under content-hashed names.
 """
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
+import html
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
+import nh3
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
 
 _INLINE_HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+@dataclass
+class MediaContext:
+    """Where a lecture's images may come from, and what was collected while rendering.
+
+    ``roots`` are the folders images may be read from (the lectures root and the
+    media root): a path that resolves outside them, through ``..`` or a symlink,
+    is refused.
+    """
+
+    lecture_dir: Path
+    roots: Sequence[Path]
+    media_root: Path | None = None
+    files: dict[str, bytes] = field(default_factory=dict)  # packaged name → content
+    sources: dict[str, Path] = field(default_factory=dict)  # packaged name → file read
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (src, message)
+
+    def resolve(self, src: str) -> str | None:
+        """The packaged name for image ``src``, reading it once; None if unusable."""
+        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
+            self.problems.append((src, "remote images are not packaged; left out"))
+            return None
+        clean = src.split("#", 1)[0].split("?", 1)[0]
+        if clean.startswith("/"):
+            if self.media_root is None:
+                self.problems.append(
+                    (src, "site-absolute image path needs --media-root; image left out")
+                )
+                return None
+            candidate = self.media_root / clean.lstrip("/")
+        else:
+            candidate = self.lecture_dir / clean
+        try:
+            real = candidate.resolve(strict=True)
+        except (OSError, RuntimeError):
+            self.problems.append((src, f"image not found: {candidate}"))
+            return None
+        if not any(real.is_relative_to(root.resolve()) for root in self.roots):
+            self.problems.append((src, "image is outside the lectures and media folders; left out"))
+            return None
+        if real.suffix.lower() not in IMAGE_SUFFIXES or not real.is_file():
+            self.problems.append((src, f"not an image file ({real.suffix or 'no suffix'})"))
+            return None
+        if real.stat().st_size > MAX_IMAGE_BYTES:
+            self.problems.append((src, f"image larger than {MAX_IMAGE_BYTES} bytes; left out"))
+            return None
+        data = real.read_bytes()
+        name = f"dg-{hashlib.sha256(data).hexdigest()[:20]}{real.suffix.lower()}"
+        self.files[name] = data
+        self.sources[name] = real
+        return name
+
+
+_MEDIA: contextvars.ContextVar[MediaContext | None] = contextvars.ContextVar(
+    "deckgen_media", default=None
+)
+
+
+@contextmanager
+def collecting_media(context: MediaContext) -> Iterator[MediaContext]:
+    """Render with images resolved against ``context`` (and collected into it)."""
+    token = _MEDIA.set(context)
+    try:
+        yield context
+    finally:
+        _MEDIA.reset(token)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def highlight_code(code: str, lang: str) -> str:
+    """A fenced block as HTML: highlighted when the language is known, else plain."""
+    lang = (lang or "").strip().split()[0].lower() if (lang or "").strip() else ""
+    if lang == "mermaid":
+        return (
+            '<div class="dg-diagram"><div class="dg-label">Mermaid diagram (source)</div>'
+            f'<pre class="dg-code"><code>{_escape(code)}</code></pre></div>'
+        )
+    lexer = None
+    if lang:
+        try:
+            lexer = get_lexer_by_name(lang)
+        except ClassNotFound:
+            lexer = None
+    if lexer is None:
+        label = f' data-lang="{_escape(lang)}"' if lang else ""
+        return f'<pre class="dg-code"{label}><code>{_escape(code)}</code></pre>'
+    body = pygments_highlight(code, lexer, _FORMATTER)
+    return f'<pre class="dg-code dg-hl" data-lang="{_escape(lang)}"><code>{body}</code></pre>'
+
+
+def _math_inline(content: str, _options: dict[str, Any]) -> str:
+    return _escape(f"\\({content.strip()}\\)")
+
+
+def _math_block(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    math = "\\[" + tokens[idx].content.strip() + "\\]"
+    return f'<div class="dg-math">{_escape(math)}</div>\n'
+
+
+def _render_fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    return highlight_code(tokens[idx].content, tokens[idx].info) + "\n"
+
+
+def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    context = _MEDIA.get()
+    src = token.attrGet("src") or ""
+    name = context.resolve(str(src)) if context is not None else None
+    if name is None:
+        return f'<span class="dg-missing-image">[image: {_escape(alt or str(src))}]</span>'
+    return f'<img src="{_escape(name)}" alt="{_escape(alt)}">'
 
 
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
-    """The shared renderer: CommonMark plus tables and strikethrough, no raw HTML."""
-    return MarkdownIt("commonmark", {"html": False, "breaks": False}).enable(
-        ["table", "strikethrough"]
+    """The shared renderer: CommonMark, tables, strikethrough, math; no raw HTML."""
+    md = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    dollarmath_plugin(
+        md, allow_space=False, allow_digits=False, double_inline=True, renderer=_math_inline
+    )
+    md.add_render_rule("math_block", _math_block)
+    md.add_render_rule("math_block_label", _math_block)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("fence", _render_fence)
+    return md
+
+
+# What card HTML may contain. The renderer only emits these; the sanitizer (nh3)
+# guarantees it, so no script, frame, event handler or javascript: URL can reach Anki.
+_TAGS = {
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
+_ATTRIBUTES = {
+    "*": {"class"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "ol": {"start"},
+    "pre": {"data-lang"},
+    "td": {"style"},
+    "th": {"style"},
+}
+
+
+def sanitize(fragment: str) -> str:
+    """Allowlist-sanitize an HTML fragment with nh3."""
+    return nh3.clean(
+        fragment,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        filter_style_properties={"text-align"},
+        link_rel="noopener noreferrer",
     )
 
 
 def block_html(source: str) -> str:
-    """Render block Markdown (paragraphs, lists, code, tables) to HTML."""
-    return markdown().render(source).strip()
+    """Render block Markdown (paragraphs, lists, code, tables) to safe HTML."""
+    return sanitize(markdown().render(source)).strip()
 
 
 def inline_html(source: str) -> str:
-    """Render one line of inline Markdown (bold, code, links) to HTML."""
-    return markdown().renderInline(source.strip()).strip()
+    """Render one line of inline Markdown (bold, code, links, math) to safe HTML."""
+    return sanitize(markdown().renderInline(source.strip())).strip()
 
 
 @lru_cache(maxsize=65536)
@@ -40,10 +246,26 @@ def plain_text(source: str) -> str:
     out: list[str] = []
     for tok in tokens:
         for child in tok.children or []:
-            if child.type in ("text", "code_inline"):
+            if child.type in ("text", "code_inline") or child.type == "math_inline":
                 out.append(child.content)
             elif child.type in ("softbreak", "hardbreak"):
                 out.append(" ")
     text = "".join(out)
     text = _INLINE_HTML_RE.sub("", text)
     return " ".join(text.split())
+
+
+def code_css() -> str:
+    """Pygments colours for light and night mode, scoped to highlighted card code."""
+    light = HtmlFormatter(style="default").get_style_defs(".dg-hl")
+    night = HtmlFormatter(style="monokai").get_style_defs(
+        [".nightMode .dg-hl", ".night_mode .dg-hl", ".card.nightMode .dg-hl"]
+    )
+    keep = [
+        line
+        for line in (light + "\n" + night).splitlines()
+        if line.startswith((".dg-hl .", ".nightMode .dg-hl .", ".night_mode", ".card.nightMode"))
+        and "linenos" not in line
+        and "background" not in line.split("{", 1)[1]
+    ]
+    return "\n".join(keep) + "\n"
