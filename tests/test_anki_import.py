@@ -15,7 +15,10 @@ RAW_MARKDOWN = re.compile(r"\*\*\S|\S\*\*|^#+ |\]\(")
 
 
 def _queue_order(col) -> list[int]:
-    """Note ids in the order Anki's v3 scheduler serves new cards."""
+    """Note ids in the order Anki's v3 scheduler serves new cards (from the top-level deck)."""
+    first = col.get_card(col.find_cards("")[0])
+    top = col.decks.name(first.did).split("::")[0]
+    col.decks.select(col.decks.id_for_name(top))
     for conf in col.decks.all_config():
         conf["new"]["perDay"] = 9999
         col.decks.update_config(conf)
@@ -154,7 +157,11 @@ def test_reimport_updates_in_place(tmp_path: Path, edit: str, monkeypatch) -> No
     if edit == "reword":
         new = re.sub(r"(- \*\*Definition\*\*: )", r"\1Reworded: ", text, count=1)
     else:
-        new = re.sub(r"(## Interview Tips\n)", r"\1- A brand new tip about practice.\n", text)
+        new = text.replace(
+            "  - Write each story as four short bullet points, not a script.\n",
+            "  - Write each story as four short bullet points, not a script.\n"
+            "  - A brand new tip about practice.\n",
+        )
     assert new != text
     lecture.write_text(new, "utf-8")
     build([src], BuildOptions(out=tmp_path / "decks"))

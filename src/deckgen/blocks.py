@@ -74,6 +74,9 @@ class Block:
     items: list[Item] = field(default_factory=list)
     ordered: bool = False
     info: str = ""  # fence language
+    rows: list[list[str]] = field(
+        default_factory=list
+    )  # table cells (inline Markdown), header first
 
     @property
     def label(self) -> str | None:
@@ -146,6 +149,16 @@ def _items(tokens: list[Token]) -> list[Item]:
     return items
 
 
+def _rows(tokens: list[Token]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for i, tok in enumerate(tokens):
+        if tok.type == "tr_open":
+            rows.append([])
+        elif tok.type in ("th_open", "td_open") and rows and i + 1 < len(tokens):
+            rows[-1].append(tokens[i + 1].content if tokens[i + 1].type == "inline" else "")
+    return rows
+
+
 def _blocks(tokens: list[Token]) -> list[Block]:
     """Group a flat token list (no headings) into blocks."""
     out: list[Block] = []
@@ -165,6 +178,8 @@ def _blocks(tokens: list[Token]) -> list[Block]:
             if kind == "list":
                 block.items = _items(tokens[i + 1 : j])
                 block.ordered = tok.type == "ordered_list_open"
+            elif kind == "table":
+                block.rows = _rows(tokens[i + 1 : j])
             out.append(block)
             i = j + 1
         elif tok.type == "fence":

@@ -11,8 +11,8 @@ import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -535,20 +535,49 @@ def build(
     """Build packages for the lectures under ``paths`` (see :class:`BuildOptions`)."""
     options = options or BuildOptions()
     jobs = discover(paths, options.out, options.root)
-    run = _Build(jobs, options, whole_tree=all(p.is_dir() for p in paths))
-    with progress(jobs) if progress else nullcontext(jobs) as iterator:
-        for job in iterator:
-            run.run_lecture(job)
-    return run.finish()
+    folder = options.bundle.parent if options.bundle is not None else options.out
+    with nullcontext() if options.check else exclusive_build(folder):
+        run = _Build(jobs, options, whole_tree=all(p.is_dir() for p in paths))
+        with progress(jobs) if progress else nullcontext(jobs) as iterator:
+            for job in iterator:
+                run.run_lecture(job)
+        return run.finish()
 
 
-def check(
+@contextmanager
+def exclusive_build(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` so two builds into it run one after the other."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: atomic renames still keep every file whole
+        yield
+        return
+    lock_dir = folder / cache.CACHE_DIR
+    try:
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        cache.ignore_folder(lock_dir)
+        handle = (lock_dir / "build.lock").open("a")
+    except OSError as exc:
+        raise BuildError(f"{folder}: cannot write to the output folder: {exc.strerror}") from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def collect(
     paths: Sequence[Path],
     options: BuildOptions | None = None,
     *,
     progress: Progress | None = None,
-) -> BuildReport:
-    """Read, parse and turn lectures into notes without writing anything: diagnostics only."""
+) -> tuple[list[LectureResult], BuildReport]:
+    """Read, parse and turn lectures into notes without writing anything.
+
+    Returns each good lecture's result (lecture, notes, deck name, media) and a
+    report holding the diagnostics and note/card counts.
+    """
     options = replace(options or BuildOptions(), check=True, force=True)
     jobs = discover(paths, options.out, options.root)
     run = _Build(jobs, options, whole_tree=False)
@@ -559,4 +588,14 @@ def check(
         run.settings_for(result.lecture)
         run.report.notes += len(result.notes)
         run.report.cards += sum(count_cards(n) for n in result.notes)
-    return run.report
+    return run.results, run.report
+
+
+def check(
+    paths: Sequence[Path],
+    options: BuildOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Diagnostics for the lectures under ``paths``, writing nothing."""
+    return collect(paths, options, progress=progress)[1]

@@ -68,13 +68,18 @@ def load(out: Path) -> dict[str, CacheEntry]:
         return {}
 
 
+def ignore_folder(folder: Path) -> None:
+    """Make git ignore the cache folder, as pytest does with its own."""
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# deckgen build cache\n*\n", encoding="utf-8")
+
+
 def save(out: Path, entries: dict[str, CacheEntry]) -> None:
     """Write the cache (best effort: a cache that cannot be written is no error)."""
     folder = out / CACHE_DIR
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# deckgen build cache\n*\n", encoding="utf-8")
+        ignore_folder(folder)
         data = json.dumps({k: asdict(v) for k, v in sorted(entries.items())}, sort_keys=True)
         write_atomic(folder / _FILE, data.encode("utf-8"))

@@ -23,6 +23,7 @@ from deckgen.model import (
     Section,
     StarStory,
     Strategy,
+    Table,
     Term,
     TipGroup,
 )
@@ -217,6 +218,30 @@ def _objectives(lecture: Lecture) -> _Draft:
     )
 
 
+def _table(table: Table) -> _Draft:
+    """One cloze per body cell: each card hides a cell, its row and column stay visible."""
+    head = "".join(f"<th>{protect_cloze(inline_html(h))}</th>" for h in table.header)
+    rows = []
+    n = 0
+    for row in table.rows:
+        cells = [f"<th>{protect_cloze(inline_html(row[0]))}</th>"]
+        for cell in row[1:]:
+            if plain_text(cell):
+                n += 1
+                cells.append(f"<td>{_cloze(n, inline_html(cell))}</td>")
+            else:
+                cells.append("<td></td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    text = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    return _Draft(
+        "table",
+        (*table.context, "table"),
+        "cloze",
+        {"Text": text, "Context": _esc(" › ".join(table.context))},
+        table.line,
+    )
+
+
 def _section(section: Section) -> _Draft:
     heading = section.path[-1]
     prompt = (
@@ -246,6 +271,7 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     drafts += [_strategy(s) for s in lecture.strategies if s.tactics]
     drafts += [_story(s) for s in lecture.stories if s.parts]
     drafts += [_tips(g) for g in lecture.tip_groups if g.tips]
+    drafts += [_table(t) for t in lecture.tables]
     drafts += [_section(s) for s in lecture.sections]
     # Document order; ties (several items on one line) keep extraction order.
     return sorted(drafts, key=lambda d: d.line)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
+import signal
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -23,6 +26,7 @@ from deckgen.build import (
     build,
     check,
 )
+from deckgen.inspect_apkg import PackageReadError, describe
 from deckgen.model import Diagnostic
 from deckgen.settings import DeckSettings, SettingsError, apply, load_project_settings
 
@@ -48,6 +52,24 @@ def _progress(jobs: Sequence[LectureJob]) -> Iterator[Sequence[LectureJob]]:
         item_show_func=lambda j: j.path.name if j else None,
     ) as bar:
         yield bar  # type: ignore[misc]
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt so a stopped build removes its temporary files."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _summary(report: BuildReport) -> str:
@@ -231,10 +253,14 @@ def build_cmd(
         media_root=media_root,
     )
     try:
-        report = build(list(paths), options, progress=None if fmt == "json" else _progress)
+        with _terminate_as_interrupt():
+            report = build(list(paths), options, progress=None if fmt == "json" else _progress)
     except BuildError as exc:
         click.echo(f"deckgen: error: {exc}", err=True)
         sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("deckgen: interrupted; packages already in place are untouched", err=True)
+        sys.exit(130)
     if fmt == "json":
         click.echo(_report_json(report))
     else:
@@ -332,6 +358,42 @@ def check_cmd(
             err=True,
         )
     sys.exit(1 if errors else 0)
+
+
+@main.command("inspect")
+@click.argument("package", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def inspect_cmd(package: Path, fmt: str) -> None:
+    """Show the decks, note types, notes and cards of any .apkg file."""
+    try:
+        info = describe(package)
+    except (PackageReadError, sqlite3.DatabaseError, KeyError, ValueError) as exc:
+        click.echo(f"deckgen: error: {package}: not a readable Anki package ({exc})", err=True)
+        sys.exit(1)
+    if fmt == "json":
+        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+        return
+    total_cards = sum(len(n["cards"]) for n in info["notes"])
+    click.echo(f"{package}: {len(info['notes'])} notes, {total_cards} cards")
+    click.echo("decks:")
+    for deck in info["decks"]:
+        click.echo(f"  {deck['name']}  (id {deck['id']}, preset {deck['preset']})")
+    click.echo("note types:")
+    for model in info["note_types"]:
+        click.echo(f"  {model['name']}  (id {model['id']}): {', '.join(model['fields'])}")
+    click.echo("notes:")
+    for note in info["notes"]:
+        first = next(iter(note["fields"].values()), "")
+        text = " ".join(re.sub(r"<[^>]+>", " ", first).split())
+        due = min((c["due"] for c in note["cards"]), default=0)
+        kinds = [t.split("::")[1] for t in note["tags"] if t.count("::") == 1]
+        click.echo(
+            f"  {due:>7}  {len(note['cards'])} card(s)  {','.join(kinds) or '-':<9} {text[:70]}"
+        )
+    if info["media"]:
+        click.echo(f"media: {', '.join(info['media'])}")
 
 
 def _default_paths(

@@ -131,3 +131,86 @@ def content_signature(source: Source) -> dict[str, Any]:
         "dconf": sorted(json.dumps(c, sort_keys=True) for c in dconf.values()),
         "media": media,
     }
+
+
+def describe(source: Source) -> dict[str, Any]:
+    """Decks, note types, notes and cards of any package, as plain data (``deckgen inspect``)."""
+    conn = _open(collection_of(source))
+    try:
+        decks = _json_column(conn, "decks")
+        models = _json_column(conn, "models")
+        dconf = _json_column(conn, "dconf")
+        notes = conn.execute(
+            "SELECT id, guid, mid, mod, tags, flds FROM notes ORDER BY id"
+        ).fetchall()
+        cards = conn.execute(
+            "SELECT nid, ord, did, due, type, queue FROM cards ORDER BY due, nid, ord"
+        ).fetchall()
+    finally:
+        conn.close()
+    with _zip(source) as zf:
+        media_map = json.loads(zf.read("media")) if "media" in zf.namelist() else {}
+    by_note: dict[int, list[dict[str, Any]]] = {}
+    for nid, ord_, did, due, ctype, queue in cards:
+        by_note.setdefault(nid, []).append(
+            {
+                "ord": ord_,
+                "deck": decks.get(str(did), {}).get("name", str(did)),
+                "due": due,
+                "type": ctype,
+                "queue": queue,
+            }
+        )
+    model_fields = {str(m["id"]): [f["name"] for f in m["flds"]] for m in models.values()}
+    return {
+        "decks": sorted(
+            (
+                {
+                    "id": d["id"],
+                    "name": d["name"],
+                    "preset": d.get("conf", 1),
+                    "desired_retention": d.get("desiredRetention"),
+                }
+                for d in decks.values()
+            ),
+            key=lambda d: d["name"],
+        ),
+        "presets": sorted(
+            (
+                {
+                    "id": c["id"],
+                    "name": c.get("name", ""),
+                    "new_per_day": c.get("new", {}).get("perDay"),
+                    "reviews_per_day": c.get("rev", {}).get("perDay"),
+                }
+                for c in dconf.values()
+            ),
+            key=lambda c: c["id"],
+        ),
+        "note_types": sorted(
+            (
+                {
+                    "id": m["id"],
+                    "name": m["name"],
+                    "fields": model_fields[str(m["id"])],
+                    "templates": [t["name"] for t in m["tmpls"]],
+                }
+                for m in models.values()
+            ),
+            key=lambda m: m["id"],
+        ),
+        "notes": [
+            {
+                "guid": guid,
+                "note_type": mid,
+                "modified": mod,
+                "tags": tags.split(),
+                "fields": dict(
+                    zip(model_fields.get(str(mid), []), flds.split("\x1f"), strict=False)
+                ),
+                "cards": by_note.get(nid, []),
+            }
+            for nid, guid, mid, mod, tags, flds in notes
+        ],
+        "media": sorted(media_map.values()),
+    }

@@ -81,6 +81,16 @@ class TipGroup:
 
 
 @dataclass(frozen=True)
+class Table:
+    """A comparison table: row labels in the first column, options in the others."""
+
+    context: tuple[str, ...]  # heading trail of the section holding it
+    line: int
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class Section:
     """A section no specific extractor claimed, kept as a recall prompt.
 
@@ -136,6 +146,7 @@ class Lecture:
     strategies: list[Strategy] = field(default_factory=list)
     stories: list[StarStory] = field(default_factory=list)
     tip_groups: list[TipGroup] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 

@@ -22,6 +22,7 @@ from deckgen.model import (
     Section,
     StarStory,
     Strategy,
+    Table,
     Term,
     TipGroup,
 )
@@ -349,7 +350,35 @@ def _substantive(ctx: _Context, blocks: list[Block]) -> bool:
     return total >= _MIN_SECTION_CHARS
 
 
+MAX_TABLE_CELLS = 80
+
+
+def _is_comparison(block: Block) -> bool:
+    if block.kind != "table" or len(block.rows) < 2:
+        return False
+    header, body = block.rows[0], block.rows[1:]
+    width = len(header)
+    cells = sum(len(r) - 1 for r in body)
+    return (
+        width >= 2
+        and 0 < cells <= MAX_TABLE_CELLS
+        and all(len(r) == width and plain_text(r[0]) for r in body)
+    )
+
+
 def _add_section(ctx: _Context, path: tuple[str, ...], start: int, blocks: list[Block]) -> None:
+    tables = [b for b in blocks if _is_comparison(b)]
+    for table in tables:
+        ctx.lecture.tables.append(
+            Table(
+                context=path,
+                line=ctx.line(table.start),
+                header=tuple(table.rows[0]),
+                rows=tuple(tuple(r) for r in table.rows[1:]),
+            )
+        )
+    if tables:
+        blocks = [b for b in blocks if b not in tables]
     blocks = [b for b in _content_blocks(blocks) if b.start not in ctx.claimed_paragraphs]
     if not blocks or not _substantive(ctx, blocks):
         return
