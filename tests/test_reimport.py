@@ -46,7 +46,7 @@ def _build(folder: Path, out: Path, epoch: int, monkeypatch: pytest.MonkeyPatch)
     return apkg
 
 
-def _review(col, count: int) -> dict[int, tuple[int, int, int]]:  # noqa: ANN001
+def _review(col, count: int) -> dict[int, tuple[int, int, int]]:
     """Answer ``count`` new cards 'Good' twice with the real scheduler; return their state."""
     col.decks.select(col.decks.id_for_name("Caching Basics"))
     reviewed = {}
