@@ -125,3 +125,19 @@ def test_normalize_name() -> None:
 
 def test_protect_cloze() -> None:
     assert protect_cloze("a::b {{c}}") == "a:&#58;b {&#123;c}&#125;"
+
+
+def test_lock_round_trips_guids_starting_with_hash() -> None:
+    from deckgen.lock import LockEntry, format_lock, read_lock
+
+    entries = {
+        "a|term|x": LockEntry("#-7kufzxp", 1700000000, "abc"),
+        "b|tip|y": LockEntry("z", 2, "d"),
+    }
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "deckgen.lock"
+        path.write_text(format_lock(entries), "utf-8")
+        assert read_lock(path) == entries

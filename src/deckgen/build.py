@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -28,7 +29,7 @@ from deckgen.cards import (
     removed_note,
 )
 from deckgen.inspect_apkg import PackageReadError, content_signature, read_notes
-from deckgen.lock import LOCK_NAME, LockEntry, format_lock, read_lock, stamp
+from deckgen.lock import LOCK_NAME, LockEntry, format_lock, parse_lock, stamp
 from deckgen.model import Diagnostic, Lecture
 from deckgen.package import DeckSpec, apkg_bytes, collection_bytes, write_atomic
 from deckgen.parse import parse_lecture
@@ -162,11 +163,10 @@ def course_key(path: Path, root: Path) -> tuple[Any, ...]:
     return (_natural_key(rel.parent), rank, _natural_key(rel.name))
 
 
-def _is_lecture(path: Path, root: Path) -> bool:
-    rel = path.relative_to(root)
-    if any(p.startswith((".", "_")) for p in rel.parts):
-        return False
-    return path.suffix.lower() == ".md" and path.name.lower() != "readme.md"
+def _is_lecture_name(name: str) -> bool:
+    """Markdown files are lectures, except READMEs and names starting with '.' or '_'."""
+    lower = name.lower()
+    return lower.endswith(".md") and lower != "readme.md" and not name.startswith((".", "_"))
 
 
 def discover(paths: Sequence[Path], out: Path, root: Path | None = None) -> list[LectureJob]:
@@ -179,9 +179,11 @@ def discover(paths: Sequence[Path], out: Path, root: Path | None = None) -> list
     for raw in paths:
         path = raw.resolve()
         if path.is_dir():
-            for p in path.rglob("*.md"):
-                if p.is_file() and _is_lecture(p, path):
-                    found.setdefault(p, path)
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+                for name in files:
+                    if _is_lecture_name(name):
+                        found.setdefault(Path(folder, name), path)
         elif path.is_file():
             base = root.resolve() if root is not None else None
             if base is None or not path.is_relative_to(base):
@@ -246,15 +248,18 @@ class _Build:
         self.report = BuildReport(lectures=len(jobs))
         lock_dir = options.bundle.parent if options.bundle is not None else options.out
         self.lock_path = lock_dir / LOCK_NAME
-        self.old_lock = read_lock(self.lock_path)
-        self.by_lecture: dict[str, dict[str, LockEntry]] = defaultdict(dict)
-        for key, entry in self.old_lock.items():
-            self.by_lecture[key_lecture(key)][key] = entry
+        try:
+            self.lock_bytes: bytes | None = self.lock_path.read_bytes()
+        except OSError:
+            self.lock_bytes = None
+        self.lock_sha = hashlib.sha256(self.lock_bytes or b"").hexdigest()
         self.now = build_time()
         incremental = not (
             options.force or options.check or options.bundle is not None or options.interview
         )
-        self.cache = cache.load(options.out) if incremental else {}
+        self.cache, cached_lock_sha = cache.load(options.out) if incremental else ({}, "")
+        # The lock is what the cache entries were built against: then no per-lecture check.
+        self.lock_trusted = cached_lock_sha == self.lock_sha
         self.new_cache: dict[str, cache.CacheEntry] = {}
         self.results: list[LectureResult] = []
         self.kept_lectures: set[str] = set()  # cached lectures: their lock entries stay as-is
@@ -325,7 +330,9 @@ class _Build:
             return False
         if (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns):
             return False
-        if _lock_digest(self.by_lecture.get(entry.lecture_id, {}).items()) != entry.lock_digest:
+        if not self.lock_trusted and entry.lock_digest != _lock_digest(
+            self.by_lecture.get(entry.lecture_id, {}).items()
+        ):
             return False
         if any(_media_stat(Path(m[0])) != m for m in entry.media):
             return False
@@ -368,6 +375,21 @@ class _Build:
                 )
         self.report.removed += len(out)
         return out
+
+    @cached_property
+    def old_lock(self) -> dict[str, LockEntry]:
+        """The lock as it was before this build (parsed only when needed)."""
+        if self.lock_bytes is None:
+            return {}
+        return parse_lock(self.lock_bytes.decode("utf-8", errors="replace"))
+
+    @cached_property
+    def by_lecture(self) -> dict[str, dict[str, LockEntry]]:
+        """The old lock's entries grouped by lecture."""
+        grouped: dict[str, dict[str, LockEntry]] = defaultdict(dict)
+        for key, entry in self.old_lock.items():
+            grouped[key_lecture(key)][key] = entry
+        return grouped
 
     def settings_for(self, lecture: Lecture) -> DeckSettings | None:
         """The lecture's deck options: project file < front matter < flags; None on error."""
@@ -412,9 +434,6 @@ class _Build:
             new_lock.update(stamp(result.notes, self.old_lock, self.now))
             report.notes += len(result.notes)
             report.cards += sum(count_cards(n) for n in result.notes)
-        rebuilt = {lecture_key(r.lecture) for r in self.results}
-        kept = {k: e for k, e in self.old_lock.items() if key_lecture(k) not in rebuilt}
-        lock_text = format_lock({**kept, **new_lock})
         if options.bundle is not None:
             if self.results:
                 decks = [
@@ -433,14 +452,20 @@ class _Build:
                 self._emit(result.job.output, [deck], new_lock)
                 self._remember(result, new_lock)
             self._extra_packages()
-        old_text = self.lock_path.read_text("utf-8") if self.lock_path.is_file() else None
-        if (self.results or self.old_lock) and old_text != lock_text:
-            if options.check:
-                report.out_of_date.append(f"stale: {user_path(self.lock_path)}")
-            else:
-                write_atomic(self.lock_path, lock_text.encode("utf-8"))
-        if not options.check and options.bundle is None:
-            cache.save(options.out, self.new_cache)
+        lock_sha = self.lock_sha
+        if self.results:  # only rebuilt lectures can change the lock
+            rebuilt = {lecture_key(r.lecture) for r in self.results}
+            kept = {k: e for k, e in self.old_lock.items() if key_lecture(k) not in rebuilt}
+            lock_data = format_lock({**kept, **new_lock}).encode("utf-8")
+            lock_sha = hashlib.sha256(lock_data).hexdigest()
+            if lock_data != self.lock_bytes:
+                if options.check:
+                    report.out_of_date.append(f"stale: {user_path(self.lock_path)}")
+                else:
+                    write_atomic(self.lock_path, lock_data)
+        unchanged_cache = self.new_cache == self.cache and lock_sha == self.lock_sha
+        if not options.check and options.bundle is None and not unchanged_cache:
+            cache.save(options.out, self.new_cache, lock_sha)
         return report
 
     def _emit(self, path: Path, decks: list[DeckSpec], lock: dict[str, LockEntry]) -> None:
@@ -493,9 +518,9 @@ class _Build:
         out = self.options.out
         if not self.whole_tree or not out.is_dir() or not self.jobs:
             return
-        expected = {j.output.resolve() for j in self.jobs}
+        expected = {os.path.abspath(j.output) for j in self.jobs}
         for apkg in sorted(out.rglob("*.apkg")):
-            if apkg.resolve() in expected or any(p.startswith(".") for p in apkg.parts):
+            if os.path.abspath(apkg) in expected or any(p.startswith(".") for p in apkg.parts):
                 continue
             if self.options.check:
                 self.report.out_of_date.append(f"extra: {user_path(apkg)}")

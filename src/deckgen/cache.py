@@ -59,13 +59,14 @@ def input_digest(data: bytes, rel_path: str, position: int, options: str) -> str
     return h.hexdigest()
 
 
-def load(out: Path) -> dict[str, CacheEntry]:
-    """The cache of an output folder (empty when missing or unreadable)."""
+def load(out: Path) -> tuple[dict[str, CacheEntry], str]:
+    """The cache of an output folder and the hash of the lock it was written with."""
     try:
         raw = json.loads((out / CACHE_DIR / _FILE).read_text(encoding="utf-8"))
-        return {key: CacheEntry(**value) for key, value in raw.items()}
-    except (OSError, ValueError, TypeError):
-        return {}
+        entries = {key: CacheEntry(**value) for key, value in raw["lectures"].items()}
+        return entries, str(raw["lock_sha"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}, ""
 
 
 def ignore_folder(folder: Path) -> None:
@@ -75,11 +76,12 @@ def ignore_folder(folder: Path) -> None:
         ignore.write_text("# deckgen build cache\n*\n", encoding="utf-8")
 
 
-def save(out: Path, entries: dict[str, CacheEntry]) -> None:
+def save(out: Path, entries: dict[str, CacheEntry], lock_sha: str) -> None:
     """Write the cache (best effort: a cache that cannot be written is no error)."""
     folder = out / CACHE_DIR
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
         ignore_folder(folder)
-        data = json.dumps({k: asdict(v) for k, v in sorted(entries.items())}, sort_keys=True)
+        lectures = {k: asdict(v) for k, v in sorted(entries.items())}
+        data = json.dumps({"lock_sha": lock_sha, "lectures": lectures}, sort_keys=True)
         write_atomic(folder / _FILE, data.encode("utf-8"))

@@ -279,7 +279,7 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
 
 def lecture_key(lecture: Lecture) -> str:
     """The lecture part of every note key (``|`` separates key parts, so it is replaced)."""
-    return lecture.lecture_id.replace("|", "/")
+    return re.sub(r"[|\t\r\n]", "/", lecture.lecture_id)
 
 
 def key_lecture(key: str) -> str:

@@ -52,13 +52,17 @@ def content_digest(note: NoteSpec) -> str:
 
 def read_lock(path: Path) -> dict[str, LockEntry]:
     """Load a lock file; a missing or unreadable file is an empty lock."""
-    entries: dict[str, LockEntry] = {}
     try:
-        text = path.read_text(encoding="utf-8")
+        return parse_lock(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
-        return entries
+        return {}
+
+
+def parse_lock(text: str) -> dict[str, LockEntry]:
+    """Parse the lock file's text; malformed lines are ignored."""
+    entries: dict[str, LockEntry] = {}
     for line in text.splitlines():
-        if not line or line.startswith("#"):
+        if "\t" not in line:  # header comments; GUIDs may start with '#', so no prefix test
             continue
         fields = line.split("\t")
         if len(fields) != 4 or not fields[1].isdigit():

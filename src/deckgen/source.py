@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -50,10 +51,11 @@ class Source:
 
 def user_path(path: Path) -> str:
     """``path`` relative to the working folder when it is inside it, else as given."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return Path(os.path.relpath(absolute, cwd)).as_posix()
+    return str(path)
 
 
 _YAML = frontmatter.YAMLHandler()
@@ -144,4 +146,4 @@ def read_bytes(path: Path) -> bytes:
             )
         return path.read_bytes()
     except OSError as exc:
-        raise LectureError(shown, 1, f"cannot read file: {exc.strerror}", "io") from None
+        raise LectureError(user_path(path), 1, f"cannot read file: {exc.strerror}", "io") from None
