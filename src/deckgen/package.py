@@ -101,7 +101,8 @@ def _add_presets(cursor: sqlite3.Cursor, decks: list[DeckSpec], timestamp: int) 
         dconf[str(pid)] = _preset(spec.settings, pid, timestamp, dconf["1"])
         deck = stored[str(deck_id(spec.name))]
         deck["conf"] = pid
-        deck["desiredRetention"] = spec.settings.desired_retention
+        # The legacy deck JSON stores the per-deck override as a whole percentage.
+        deck["desiredRetention"] = round(spec.settings.desired_retention * 100)
     cursor.execute("UPDATE col SET dconf = ?, decks = ?", (json.dumps(dconf), json.dumps(stored)))
 
 
