@@ -34,6 +34,8 @@ from deckgen.source import user_path
 ITEMS_PER_LECTURE = 1000  # position gap between lectures: lecture × 1000 + item
 LONG_ANSWER_CHARS = 2500
 _TAG_RE = re.compile(r"<[^>]+>")
+# C0 controls (but tab and newline) never belong in a field; 0x1f is Anki's field separator.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_POSITION = 1_000_000  # Anki rewrites new-card positions at or above this
 QA_KINDS = frozenset({"concept", "term", "recall"})
 REMOVED_TAG = "deckgen::removed"
@@ -383,7 +385,9 @@ def build_notes(
             "Source": _esc(f"{source}:{draft.line}"),
             **draft.values,
         }
-        fields = tuple(values.get(name, "") for name in field_names(draft.model))
+        fields = tuple(
+            _CONTROL_RE.sub("", values.get(name, "")) for name in field_names(draft.model)
+        )
         answer = draft.values.get("Answer") or draft.values.get("Text", "")
         if len(_TAG_RE.sub("", answer)) > LONG_ANSWER_CHARS:
             lecture.diagnostics.append(

@@ -116,7 +116,8 @@ def content_signature(source: Source) -> dict[str, Any]:
         "notes": [list(r) for r in notes],
         "cards": [list(r) for r in cards],
         "decks": sorted(
-            (d["name"], d["id"], d.get("conf", 1), d.get("desc", "")) for d in decks.values()
+            (d["name"], d["id"], d.get("conf", 1), d.get("desc", ""), d.get("desiredRetention"))
+            for d in decks.values()
         ),
         "models": sorted(
             (
