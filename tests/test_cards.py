@@ -141,3 +141,32 @@ def test_lock_round_trips_guids_starting_with_hash() -> None:
         path = Path(tmp) / "deckgen.lock"
         path.write_text(format_lock(entries), "utf-8")
         assert read_lock(path) == entries
+
+
+def test_term_prompts_name_their_section_when_ambiguous(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+        # Principles
+
+        ## Glossary
+        - **DNS**: names to addresses.
+        - **NAT**: shares one address.
+
+        ## Spring
+        - **ADP**: no cycles between modules.
+        - **SDP**: depend on stable modules.
+
+        ## Netflix
+        - **ADP**: services avoid cyclic calls.
+        - **SDP**: core libraries stay stable.
+
+        ## Situation
+        - **Purpose**: set the stage.
+        - **Tips**: be brief.
+        """)
+    )
+    prompts = {n.field("Prompt") for n in notes if n.kind == "term"}
+    assert "What is meant by <b>DNS</b>?" in prompts
+    assert "<i>Spring</i>: what about <b>ADP</b>?" in prompts
+    assert "<i>Netflix</i>: what about <b>ADP</b>?" in prompts
+    assert "<i>Situation</i>: what about <b>Purpose</b>?" in prompts

@@ -144,13 +144,65 @@ def _concept(concept: Concept) -> _Draft:
     )
 
 
-def _term(term: Term) -> _Draft:
+# Labels that name a facet of the section they sit in rather than a term of their own.
+FACET_LABELS = frozenset(
+    {
+        "purpose",
+        "tips",
+        "tip",
+        "example",
+        "examples",
+        "issue",
+        "issues",
+        "big o",
+        "complexity",
+        "time complexity",
+        "space complexity",
+        "pattern applied",
+        "pros",
+        "cons",
+        "benefit",
+        "benefits",
+        "drawback",
+        "drawbacks",
+        "trade-off",
+        "trade-offs",
+        "tradeoffs",
+        "use case",
+        "use cases",
+        "why",
+        "how",
+        "when",
+        "note",
+        "focus",
+        "impact",
+        "approach",
+        "solution",
+        "problem",
+        "goal",
+        "result",
+        "outcome",
+        "key idea",
+        "idea",
+        "rule",
+        "analogy",
+    }
+)
+
+
+def _term(term: Term, ambiguous: bool) -> _Draft:
+    name = _esc(term.term)
+    where = _esc(term.context.split(" › ")[-1]) if term.context else ""
+    if (ambiguous or normalize_name(term.term) in FACET_LABELS) and where:
+        prompt = f"<i>{where}</i>: what about <b>{name}</b>?"
+    else:
+        prompt = f"What is meant by <b>{name}</b>?"
     return _Draft(
         "term",
         (term.context, term.term),
         "qa",
         {
-            "Prompt": f"What is meant by <b>{_esc(term.term)}</b>?",
+            "Prompt": prompt,
             "Answer": block_html(term.definition),
             "Context": _esc(term.context),
         },
@@ -269,7 +321,9 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     if lecture.objectives:
         drafts.append(_objectives(lecture))
     drafts += [_concept(c) for c in lecture.concepts]
-    drafts += [_term(t) for t in lecture.terms]
+    # A term named in several sections means something different in each: say which.
+    names = Counter(normalize_name(t.term) for t in lecture.terms)
+    drafts += [_term(t, names[normalize_name(t.term)] > 1) for t in lecture.terms]
     drafts += [_strategy(s) for s in lecture.strategies if s.tactics]
     drafts += [_story(s) for s in lecture.stories if s.parts]
     drafts += [_tips(g) for g in lecture.tip_groups if g.tips]

@@ -111,7 +111,7 @@ def clean_heading(title: str) -> str:
         ch for ch in text if unicodedata.category(ch) not in ("So", "Cs", "Mn", "Cf") or ch in "’‘"
     )
     text = " ".join(text.split())
-    stripped = _NUMBERING_RE.sub("", text, count=1).strip()
+    stripped = _NUMBERING_RE.sub("", text, count=1).strip().rstrip(":").strip()
     return stripped or text
 
 
@@ -422,7 +422,9 @@ def _tips(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
                 for sub in item.sublists:
                     for child in sub.items:
                         child_label, child_text = _loose_label(child)
-                        if child_label.lower() == "example":
+                        if child_label.lower() in ("example question", "question"):
+                            scenario = child_text  # a question beats a scenario
+                        elif child_label.lower() in ("example", "scenario") and not scenario:
                             scenario = child_text
                         story = _nested_story(ctx, child, item.label, scenario)
                         if story is not None:
