@@ -126,6 +126,40 @@ def project_settings() -> tuple[DeckSettings, dict[str, Any], Path | None]:
     return settings, table, path
 
 
+ROOT_OPTION = click.option(
+    "--root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Lectures root for file arguments (decides package paths, deck names, ids).",
+)
+MEDIA_ROOT_OPTION = click.option(
+    "--media-root",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Folder that site-absolute image paths (/images/x.png) resolve from.",
+)
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default=None,
+    help="Output format (default: text; github under GitHub Actions).",
+)
+
+
+def _output_format(fmt: str | None) -> str:
+    return fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+
+
+def _media_root(
+    media_root: Path | None, table: dict[str, Any], project_file: Path | None
+) -> Path | None:
+    """``--media-root``, else ``media-root`` from the project file (relative to that file)."""
+    if media_root is None and project_file is not None and table.get("media-root"):
+        return project_file.parent / str(table["media-root"])
+    return media_root
+
+
 @main.command("build")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
@@ -142,31 +176,15 @@ def project_settings() -> tuple[DeckSettings, dict[str, Any], Path | None]:
     default=None,
     help="Write one package FILE.apkg holding every lecture as a deck tree instead.",
 )
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Lectures root for file arguments (decides package paths, deck names, ids).",
-)
+@ROOT_OPTION
 @click.option(
     "--check",
     is_flag=True,
     help="Write nothing; exit 1 naming every stale, missing or extra package.",
 )
 @click.option("--force", is_flag=True, help="Rebuild every lecture, ignoring the build cache.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    default=None,
-    help="Output format (default: text; github under GitHub Actions).",
-)
-@click.option(
-    "--media-root",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Folder that site-absolute image paths (/images/x.png) resolve from.",
-)
+@FORMAT_OPTION
+@MEDIA_ROOT_OPTION
 @click.option("--new-per-day", type=int, help="Deck preset: new cards per day.")
 @click.option("--reviews-per-day", type=int, help="Deck preset: maximum reviews per day.")
 @click.option("--learning-steps", help='Deck preset: learning steps, e.g. "1m 10m 1d".')
@@ -214,8 +232,7 @@ def build_cmd(
     """
     if bundle is not None and bundle.suffix.lower() != ".apkg":
         raise click.UsageError("--bundle must name a .apkg file")
-    if fmt is None:
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    fmt = _output_format(fmt)
     paths, root = _default_paths(paths, root)
     flags = {
         "new-per-day": new_per_day,
@@ -228,8 +245,7 @@ def build_cmd(
     if interview_date is not None and new_per_day is not None:
         raise click.UsageError("give either --interview-date or --new-per-day, not both")
     project, table, project_file = project_settings()
-    if media_root is None and project_file is not None and table.get("media-root"):
-        media_root = project_file.parent / str(table["media-root"])
+    media_root = _media_root(media_root, table, project_file)
     try:
         apply(project, flags, "command line")
     except SettingsError as exc:
@@ -283,25 +299,9 @@ def build_cmd(
 
 @main.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option(
-    "--root",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Lectures root for file arguments.",
-)
-@click.option(
-    "--media-root",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Folder that site-absolute image paths (/images/x.png) resolve from.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    default=None,
-    help="Output format (default: text; github under GitHub Actions).",
-)
+@ROOT_OPTION
+@MEDIA_ROOT_OPTION
+@FORMAT_OPTION
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check_cmd(
     paths: tuple[Path, ...],
@@ -315,12 +315,10 @@ def check_cmd(
     Prints `FILE:LINE:COL: severity code: message` for every problem. Exit status:
     0 clean (warnings allowed unless --strict), 1 errors, 2 bad usage.
     """
-    if fmt is None:
-        fmt = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    fmt = _output_format(fmt)
     paths, root = _default_paths(paths, root)
     project, table, project_file = project_settings()
-    if media_root is None and project_file is not None and table.get("media-root"):
-        media_root = project_file.parent / str(table["media-root"])
+    media_root = _media_root(media_root, table, project_file)
     options = BuildOptions(root=root, project=project, media_root=media_root)
     try:
         report = check(list(paths), options, progress=None if fmt == "json" else _progress)
