@@ -186,6 +186,44 @@ def test_interview_date_derives_new_per_day(tmp_path: Path) -> None:
     assert "8 cards" in result.output
 
 
+def test_plan_agrees_with_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    root = tmp_path / "lectures"
+    _lecture(root, "01-a.md", "A")
+    _lecture(root, "02-b.md", "B")
+    _lecture(root, "03-c.md", "C")
+    monkeypatch.chdir(tmp_path)
+    dates = ["--interview-date", "2027-01-12", "--today", "2027-01-01"]
+    runner = CliRunner()
+    planned = runner.invoke(
+        main, ["plan", str(root), *dates, "--format", "json", "--chart", "plan.png"]
+    )
+    assert planned.exit_code == 0, planned.output
+    plan = json.loads(planned.stdout)
+    built = runner.invoke(main, ["build", str(root), "--format", "json", *dates])
+    assert built.exit_code == 0, built.output
+    report = json.loads(built.stdout)
+    # Totals equal the cards built; every card is introduced by the ready date.
+    assert sum(day["new"] for day in plan["days"]) == report["cards"] == 12
+    assert plan["ready_date"] == "2027-01-05"
+    assert all(day["new"] == 0 for day in plan["days"] if day["date"] > plan["ready_date"])
+    # The pace the plan uses is the one the shipped preset carries, as real Anki reads it.
+    col = open_collection(tmp_path / "col")
+    import_apkg(col, tmp_path / "decks/01-a.apkg", with_deck_configs=True)
+    per_day = col.decks.config_dict_for_deck_id(col.decks.by_name("A")["id"])["new"]["perDay"]
+    col.close()
+    assert plan["new_per_day"] == per_day == 3  # 12 cards over the 5 days up to the ready date
+    # Lectures are introduced in course order; the chart is a real PNG.
+    order = [title for day in plan["days"] for title in day["lectures"]]
+    assert list(dict.fromkeys(order)) == ["A", "B", "C"]
+    assert (tmp_path / "plan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".deckgen-")]
+    # Too little time: a clear error, no traceback.
+    late = runner.invoke(main, ["plan", str(root), "--interview-date", "2027-01-03", *dates[2:]])
+    assert late.exit_code == 1 and "12 cards" in late.output and "Traceback" not in late.output
+
+
 def _date(text: str):
     import datetime
 

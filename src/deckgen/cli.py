@@ -9,6 +9,7 @@ import re
 import signal
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +26,8 @@ from deckgen.build import (
     LectureJob,
     build,
     check,
+    collect,
+    count_cards,
 )
 from deckgen.inspect_apkg import PackageReadError, describe
 from deckgen.model import Diagnostic
@@ -197,7 +200,7 @@ def _media_root(
 )
 @click.option(
     "--ready-days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(min=1),
     default=7,
     show_default=True,
     help="Days before the interview by which every card has been introduced.",
@@ -392,6 +395,132 @@ def inspect_cmd(package: Path, fmt: str) -> None:
         )
     if info["media"]:
         click.echo(f"media: {', '.join(info['media'])}")
+
+
+@main.command("plan")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@ROOT_OPTION
+@click.option(
+    "--interview-date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="The day of the interview.",
+)
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Pretend today is this date.")
+@click.option(
+    "--ready-days",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="Days before the interview by which every card has been introduced.",
+)
+@click.option(
+    "--new-per-day",
+    type=click.IntRange(min=1),
+    help="Pace to plan with (default: the smallest that is ready in time, as `build` derives).",
+)
+@click.option(
+    "--desired-retention",
+    type=float,
+    help="FSRS desired retention (default: the project's deck options, else 0.9).",
+)
+@click.option(
+    "--good-rate",
+    type=click.FloatRange(min=0, max=1, min_open=True),
+    default=0.85,
+    show_default=True,
+    help="Assumed share of reviews answered Good (the rest Again) in the simulation.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also draw new and review cards per day to FILE.png or FILE.svg.",
+)
+def plan_cmd(
+    paths: tuple[Path, ...],
+    root: Path | None,
+    interview_date: datetime.datetime,
+    today: datetime.datetime | None,
+    ready_days: int,
+    new_per_day: int | None,
+    desired_retention: float | None,
+    good_rate: float,
+    fmt: str,
+    chart: Path | None,
+) -> None:
+    """Plan the study days until an interview (default: lectures/).
+
+    Cards are introduced in course order at a steady pace so that all of them
+    are in review --ready-days before the interview; expected reviews per day
+    come from simulating the FSRS scheduler. Without --new-per-day the pace is
+    the one `deckgen build --interview-date` puts into the decks' preset.
+    """
+    from deckgen.plan import (
+        PlanError,
+        PlanSettings,
+        make_plan,
+        plan_chart,
+        plan_csv,
+        plan_json,
+        plan_table,
+    )
+
+    if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
+        raise click.UsageError("--chart must name a .png or .svg file")
+    paths, root = _default_paths(paths, root)
+    project, _, _ = project_settings()
+    retention = project.desired_retention if desired_retention is None else desired_retention
+    try:
+        apply(project, {"desired-retention": retention}, "command line")
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    results, report = collect(list(paths), BuildOptions(root=root, project=project))
+    for diag in report.diagnostics:
+        if diag.severity == "error":
+            click.echo(str(diag), err=True)
+    if report.errors:
+        click.echo("deckgen: error: fix the lectures above before planning", err=True)
+        sys.exit(1)
+    lectures = [(r.deck, sum(count_cards(n) for n in r.notes)) for r in results]
+    settings = PlanSettings(
+        today=(today or datetime.datetime.now()).date(),
+        interview=interview_date.date(),
+        new_per_day=new_per_day,
+        ready_days=ready_days,
+        desired_retention=retention,
+        good_rate=good_rate,
+    )
+    try:
+        plan = make_plan(lectures, settings)
+    except PlanError as exc:
+        click.echo(f"deckgen: error: {exc}", err=True)
+        sys.exit(1)
+    render = {"table": plan_table, "json": plan_json, "csv": plan_csv}[fmt]
+    click.echo(render(plan), nl=False)
+    if chart is not None:
+        _write_chart(plan, chart, plan_chart)
+
+
+def _write_chart(plan: Any, chart: Path, draw: Any) -> None:
+    """Draw to a temporary file beside ``chart``, then rename: no half-written image."""
+    chart.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=".deckgen-", suffix=chart.suffix, dir=chart.parent)
+    os.close(handle)
+    try:
+        draw(plan, Path(temp))
+        os.chmod(temp, 0o644)
+        os.replace(temp, chart)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+    click.echo(f"chart written to {chart}", err=True)
 
 
 def _default_paths(
