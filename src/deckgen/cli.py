@@ -508,6 +508,80 @@ def plan_cmd(
         _write_chart(plan, chart, plan_chart)
 
 
+@main.command("preview")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("preview"),
+    show_default=True,
+    help="Folder for the site (replaced as a whole; only an earlier preview is replaced).",
+)
+@ROOT_OPTION
+@MEDIA_ROOT_OPTION
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "anki", "builtin"]),
+    default="auto",
+    show_default=True,
+    help="Render with Anki's template engine (auto: when the anki package is installed).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+def preview_cmd(
+    paths: tuple[Path, ...],
+    out: Path,
+    root: Path | None,
+    media_root: Path | None,
+    engine: str,
+    quiet: bool,
+) -> None:
+    """Write a static site showing every card's front and back (default: lectures/).
+
+    Open OUT/index.html in a browser (works offline, from file://): one page per
+    lecture, filterable by card kind and text, with a night-mode switch. Lectures
+    with errors are reported and left out; exit status 1 if there were any.
+    """
+    from deckgen.package import DeckSpec
+    from deckgen.preview import PreviewError, pick_engine, preview_lectures, site_files, write_site
+
+    paths, root = _default_paths(paths, root)
+    project, table, project_file = project_settings()
+    media_root = _media_root(media_root, table, project_file)
+    options = BuildOptions(root=root, project=project, media_root=media_root)
+    try:
+        described, render = pick_engine(engine)
+        results, report = collect(list(paths), options, progress=_progress)
+        for diag in report.diagnostics:
+            if not quiet or diag.severity == "error":
+                click.echo(str(diag), err=True)
+        decks = [DeckSpec(r.deck, r.notes, media=r.media.files) for r in results]
+        lectures = preview_lectures(
+            [(r.lecture.title, r.deck, r.job.rel_path.as_posix(), r.notes) for r in results],
+            decks,
+            render,
+        )
+        media = {name: data for d in decks for name, data in d.media.items()}
+        with _terminate_as_interrupt():
+            write_site(out, site_files(lectures, media, described))
+    except (BuildError, PreviewError) as exc:
+        click.echo(f"deckgen: error: {exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:
+        click.echo(f"deckgen: error: {out}: cannot write the preview: {exc.strerror}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("deckgen: interrupted; the previous preview is untouched", err=True)
+        sys.exit(130)
+    if not quiet:
+        cards = sum(len(lecture.cards) for lecture in lectures)
+        click.echo(
+            f"{len(lectures)} lectures, {cards} cards → {out / 'index.html'} "
+            f"(rendered by {described})"
+        )
+    sys.exit(1 if report.errors else 0)
+
+
 def _write_chart(plan: Any, chart: Path, draw: Any) -> None:
     """Draw to a temporary file beside ``chart``, then rename: no half-written image."""
     chart.parent.mkdir(parents=True, exist_ok=True)
