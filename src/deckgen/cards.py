@@ -28,7 +28,7 @@ from deckgen.model import (
     TipGroup,
 )
 from deckgen.notetypes import field_names
-from deckgen.render import block_html, inline_html, plain_text
+from deckgen.render import block_html, code_language, inline_html, plain_text
 from deckgen.source import user_path
 
 ITEMS_PER_LECTURE = 1000  # position gap between lectures: lecture × 1000 + item
@@ -296,13 +296,19 @@ def _table(table: Table) -> _Draft:
     )
 
 
+_CODE_HEADING_RE = re.compile(r"^(?:code\s+example|example|implementation)\s*:\s*(?=\S)", re.I)
+
+
 def _section(section: Section) -> _Draft:
     heading = section.path[-1]
-    prompt = (
-        f"<b>{_esc(heading)}</b>"
-        if heading.rstrip().endswith("?")
-        else f"What does the lecture say about <b>{_esc(heading)}</b>?"
-    )
+    language = code_language(section.body)
+    if heading.rstrip().endswith("?"):
+        prompt = f"<b>{_esc(heading)}</b>"
+    elif language:
+        subject = _CODE_HEADING_RE.sub("", heading)
+        prompt = f"Recall the {_esc(language)} code for <b>{_esc(subject)}</b>."
+    else:
+        prompt = f"What does the lecture say about <b>{_esc(heading)}</b>?"
     return _Draft(
         "recall",
         section.path,

@@ -107,6 +107,24 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+_FENCE_INFO_RE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})[ \t]*([^\s`]+)", re.M)
+_NOT_CODE = frozenset({"mermaid", "text", "txt", "plain", "plaintext", "ascii", "diagram"})
+
+
+def code_language(markdown_source: str) -> str | None:
+    """The display name of the first programming language fenced in ``markdown_source``
+    (``"Java"`` for a ```` ```java ```` block), or ``None`` when it holds no code."""
+    for lang in _FENCE_INFO_RE.findall(markdown_source):
+        name = lang.lower()
+        if name in _NOT_CODE:
+            continue
+        try:
+            return str(get_lexer_by_name(name).name)
+        except ClassNotFound:
+            continue
+    return None
+
+
 def highlight_code(code: str, lang: str) -> str:
     """A fenced block as HTML: highlighted when the language is known, else plain."""
     lang = (lang or "").strip().split()[0].lower() if (lang or "").strip() else ""
