@@ -31,7 +31,7 @@ from deckgen.cards import (
 from deckgen.inspect_apkg import PackageReadError, content_signature, read_notes
 from deckgen.lock import LOCK_NAME, LockEntry, format_lock, parse_lock, stamp
 from deckgen.model import Diagnostic, Lecture
-from deckgen.package import DeckSpec, apkg_bytes, collection_bytes, write_atomic
+from deckgen.package import DeckSpec, Staging, apkg_bytes, collection_bytes
 from deckgen.parse import parse_lecture
 from deckgen.render import MediaContext, collecting_media
 from deckgen.settings import DeckSettings, SettingsError, apply
@@ -267,6 +267,7 @@ class _Build:
             (options.bundle is not None, options.project, sorted(options.flags.items()))
         )
         self.derived: dict[str, Any] = {}  # options derived during the build (interview date)
+        self.staging = Staging()  # packages and lock, put in place together at the end
 
     def run_lecture(self, job: LectureJob) -> None:
         try:
@@ -450,7 +451,6 @@ class _Build:
                     media=result.media.files,
                 )
                 self._emit(result.job.output, [deck], new_lock)
-                self._remember(result, new_lock)
             self._extra_packages()
         lock_sha = self.lock_sha
         if self.results:  # only rebuilt lectures can change the lock
@@ -462,7 +462,16 @@ class _Build:
                 if options.check:
                     report.out_of_date.append(f"stale: {user_path(self.lock_path)}")
                 else:
-                    write_atomic(self.lock_path, lock_data)
+                    self._stage(self.lock_path, lock_data, "lock file")
+        try:
+            self.staging.commit()
+        except OSError as exc:
+            raise BuildError(
+                f"{exc.filename}: cannot put the new file in place: {exc.strerror}"
+            ) from exc
+        if options.bundle is None:
+            for result in self.results:
+                self._remember(result, new_lock)
         unchanged_cache = self.new_cache == self.cache and lock_sha == self.lock_sha
         if not options.check and options.bundle is None and not unchanged_cache:
             cache.save(options.out, self.new_cache, lock_sha)
@@ -485,11 +494,14 @@ class _Build:
             else:
                 self.report.unchanged += 1
             return
-        try:
-            write_atomic(path, data)
-        except OSError as exc:
-            raise BuildError(f"{path}: cannot write package: {exc.strerror}") from exc
+        self._stage(path, data, "package")
         self.report.written.append(path)
+
+    def _stage(self, path: Path, data: bytes, what: str) -> None:
+        try:
+            self.staging.add(path, data)
+        except OSError as exc:
+            raise BuildError(f"{path}: cannot write {what}: {exc.strerror}") from exc
 
     def _remember(self, result: LectureResult, lock: dict[str, LockEntry]) -> None:
         if self.options.check:
@@ -563,10 +575,13 @@ def build(
     folder = options.bundle.parent if options.bundle is not None else options.out
     with nullcontext() if options.check else exclusive_build(folder):
         run = _Build(jobs, options, whole_tree=all(p.is_dir() for p in paths))
-        with progress(jobs) if progress else nullcontext(jobs) as iterator:
-            for job in iterator:
-                run.run_lecture(job)
-        return run.finish()
+        try:
+            with progress(jobs) if progress else nullcontext(jobs) as iterator:
+                for job in iterator:
+                    run.run_lecture(job)
+            return run.finish()
+        finally:
+            run.staging.discard()  # anything not committed (an error or an interrupt)
 
 
 @contextmanager
