@@ -284,3 +284,86 @@ def test_clean_heading() -> None:
     assert clean_heading("📦 1. Memory Allocation") == "Memory Allocation"
     assert clean_heading("Step 3: IP & Ports") == "IP & Ports"
     assert clean_heading("1) Setup") == "Setup"
+
+
+QA_LECTURE = """
+---
+title: Consensus
+---
+
+# Consensus
+
+## Interview Prep
+### Q1: *What is a quorum?*
+**Answer:** A majority.
+
+### Q2: Why fence tokens?
+**Answer:**
+- To stop a stale leader from writing.
+
+## Quick Checks
+- **Q:** What is a lease? **A:** A lock with a timeout.
+- Quiz: What does CAS stand for? (Answer: compare and swap)
+
+**Q:** What breaks a tie?
+
+**A:** A deterministic rule such as the lowest node id.
+
+## Practice Questions
+### Q3: What is split brain?
+**Answer:** Two leaders at once.
+
+### Exercise
+Write your own answer to the scenario about a network partition in a cluster.
+"""
+
+
+def test_questions_with_answers(parse_text: Parse) -> None:
+    lecture = parse_text(QA_LECTURE)
+    prompts = {s.path[-1]: s.body for s in lecture.sections}
+    # Question headings with an answer become cards however short the answer,
+    # also inside a practice section (whose exercise stays out).
+    assert "A majority." in prompts["Q1: What is a quorum?"]
+    assert "stale leader" in prompts["Q2: Why fence tokens?"]
+    assert "Two leaders at once." in prompts["Q3: What is split brain?"]
+    assert not any("Exercise" in path for path in prompts)
+    pairs = [(q.question, q.answer) for q in lecture.questions]
+    assert pairs == [
+        ("What is a lease?", "A lock with a timeout."),
+        ("What does CAS stand for?", "compare and swap"),
+        ("What breaks a tie?", "A deterministic rule such as the lowest node id."),
+    ]
+    assert all(q.context == "Quick Checks" for q in lecture.questions)
+
+
+def test_task_lists_and_containers_are_content(parse_text: Parse) -> None:
+    lecture = parse_text(
+        """
+        # Ops
+
+        ## Launch Checklist
+        - [ ] Load test the write path
+        - [x] Add a dashboard for errors
+        - [ ] Write the runbook
+
+        ## Failover
+        ::: warning Split brain
+        Two primaries can accept writes.
+
+        - Fence the old primary.
+        :::
+
+        After failover, replay the log.
+        """
+    )
+    bodies = {s.path[-1]: s.body for s in lecture.sections}
+    assert "Load test the write path" in bodies["Launch Checklist"]
+    failover = bodies["Failover"]
+    assert failover.count(":::") == 2 and "replay the log" in failover
+    from deckgen.render import block_html
+
+    html = block_html(failover)
+    assert '<div class="dg-callout dg-callout-warning">' in html
+    # The callout closes after its list and before the paragraph that follows it.
+    assert html.index("Fence the old primary") < html.rindex("</div>") < html.index("replay")
+    assert "☐ Load test" in block_html(bodies["Launch Checklist"])

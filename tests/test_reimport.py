@@ -176,3 +176,39 @@ def test_committed_decks_are_up_to_date(tmp_path: Path) -> None:
         if p.is_file() and ".deckgen-cache" not in p.parts
     }
     assert after == before
+
+
+def test_restyled_note_type_reaches_users_without_touching_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deckgen import notetypes
+
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    (lectures / "caching.md").write_text(LECTURE, "utf-8")
+    out = tmp_path / "decks"
+    apkg = _build(lectures, out, 1_700_000_000, monkeypatch)
+    col = open_collection(tmp_path / "col")
+    import_apkg(col, apkg)
+    before = {nid: col.get_note(nid).mod for nid in col.find_notes("")}
+
+    # A new CSS in the next deckgen version: no note's content changes.
+    monkeypatch.setattr(notetypes, "CSS", notetypes.CSS + "\n.dg-new-rule { color: red; }\n")
+    notetypes.qa_model.cache_clear()
+    notetypes.cloze_model.cache_clear()
+    try:
+        # (A new deckgen version invalidates the build cache; here the code is patched in place.)
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000500")
+        [apkg] = build([lectures], BuildOptions(out=out, force=True)).packages
+    finally:
+        monkeypatch.undo()
+        notetypes.qa_model.cache_clear()
+        notetypes.cloze_model.cache_clear()
+    log = import_apkg(col, apkg)
+    assert (log.new, log.updated, log.conflicting) == (0, 0, 0)
+    names = sorted(m.name for m in col.models.all_names_and_ids())
+    assert names.count("deckgen Q&A") == 1 and not any(n.endswith("+") for n in names)
+    for name in ("deckgen Q&A", "deckgen Cloze"):
+        assert ".dg-new-rule" in col.models.by_name(name)["css"]
+    assert {nid: col.get_note(nid).mod for nid in col.find_notes("")} == before
+    col.close()

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
 
 # Label forms seen in lectures: **T**: x, **T:** x, **T** – x, **T** → x, `T`: x.
 _LABEL_RES = (
@@ -67,7 +68,8 @@ class Item:
 class Block:
     """A top-level block inside a section or list item."""
 
-    kind: str  # paragraph | list | fence | code | table | blockquote | hr | html | other
+    # paragraph | list | fence | code | table | blockquote | container | hr | html | other
+    kind: str
     start: int
     end: int
     inline: str = ""  # paragraph text
@@ -103,7 +105,16 @@ class Heading:
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
     """The structural parser. HTML is *recognised* here so it can be dropped."""
-    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    return md.use(container_plugin, CONTAINER, validate=any_container)
+
+
+CONTAINER = "dg"  # one rule for every `::: kind Title` container
+
+
+def any_container(params: str, *_: object) -> bool:
+    """Accept every ``::: kind`` container (info, tip, warning, details, …)."""
+    return bool(params.strip())
 
 
 _CONTAINER = {
@@ -111,6 +122,7 @@ _CONTAINER = {
     "ordered_list_open": "list",
     "blockquote_open": "blockquote",
     "table_open": "table",
+    f"container_{CONTAINER}_open": "container",
 }
 
 
@@ -174,6 +186,8 @@ def _blocks(tokens: list[Token]) -> list[Block]:
         elif tok.type in _CONTAINER:
             j = _close_index(tokens, i)
             kind = _CONTAINER[tok.type]
+            if kind == "container":
+                end += 1  # markdown-it's map stops before the closing `:::` line
             block = Block(kind, start, end)
             if kind == "list":
                 block.items = _items(tokens[i + 1 : j])

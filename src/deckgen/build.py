@@ -29,8 +29,17 @@ from deckgen.cards import (
     removed_note,
 )
 from deckgen.inspect_apkg import PackageReadError, content_signature, read_notes
-from deckgen.lock import LOCK_NAME, LockEntry, format_lock, parse_lock, stamp
+from deckgen.lock import (
+    LOCK_NAME,
+    NOTETYPE_KEY,
+    LockEntry,
+    format_lock,
+    parse_lock,
+    stamp,
+    stamp_notetypes,
+)
 from deckgen.model import Diagnostic, Lecture
+from deckgen.notetypes import model_for
 from deckgen.package import DeckSpec, Staging, apkg_bytes, collection_bytes
 from deckgen.parse import parse_lecture
 from deckgen.render import MediaContext, collecting_media
@@ -430,7 +439,7 @@ class _Build:
         self._derive_new_per_day()
         settings = {id(r): self.settings_for(r.lecture) for r in self.results}
         self.results = [r for r in self.results if settings[id(r)] is not None]
-        new_lock: dict[str, LockEntry] = {}
+        new_lock: dict[str, LockEntry] = stamp_notetypes(self.old_lock, self.now)
         for result in self.results:
             new_lock.update(stamp(result.notes, self.old_lock, self.now))
             report.notes += len(result.notes)
@@ -479,8 +488,13 @@ class _Build:
 
     def _emit(self, path: Path, decks: list[DeckSpec], lock: dict[str, LockEntry]) -> None:
         mods = {lock[n.key].guid: lock[n.key].modified for d in decks for n in d.notes}
+        types = {n.model for d in decks for n in d.notes}
+        model_mods = {
+            model_for(t).model_id: lock[NOTETYPE_KEY.format(t)].modified for t in sorted(types)
+        }
         media = sorted({name: data for d in decks for name, data in d.media.items()}.items())
-        data = apkg_bytes(collection_bytes(decks, mods, max(mods.values())), media)
+        newest = max([*mods.values(), *model_mods.values()])
+        data = apkg_bytes(collection_bytes(decks, mods, newest, model_mods), media)
         self.report.packages.append(path)
         existing = path.read_bytes() if path.is_file() else None
         if existing == data:

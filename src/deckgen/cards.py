@@ -20,6 +20,7 @@ from deckgen.model import (
     Diagnostic,
     Lecture,
     ListEntry,
+    Question,
     Section,
     StarStory,
     Strategy,
@@ -37,7 +38,7 @@ _TAG_RE = re.compile(r"<[^>]+>")
 # C0 controls (but tab and newline) never belong in a field; 0x1f is Anki's field separator.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_POSITION = 1_000_000  # Anki rewrites new-card positions at or above this
-QA_KINDS = frozenset({"concept", "term", "recall"})
+QA_KINDS = frozenset({"concept", "term", "question", "recall"})
 REMOVED_TAG = "deckgen::removed"
 REMOVED_NOTICE = "Removed from the lecture: this note is kept only so you can find and delete it."
 STAR_CLOZE = {"Situation": 1, "Task": 2, "Action": 3, "Result": 4}
@@ -210,6 +211,20 @@ def _term(term: Term, ambiguous: bool) -> _Draft:
     )
 
 
+def _question(question: Question) -> _Draft:
+    return _Draft(
+        "question",
+        (question.context, plain_text(question.question)),
+        "qa",
+        {
+            "Prompt": inline_html(question.question),
+            "Answer": block_html(question.answer),
+            "Context": _esc(question.context),
+        },
+        question.line,
+    )
+
+
 def _story(story: StarStory) -> _Draft:
     rows = "".join(
         f"<dt>{part}</dt><dd>{_cloze(STAR_CLOZE[part], inline_html(text))}</dd>"
@@ -296,6 +311,7 @@ def _table(table: Table) -> _Draft:
     )
 
 
+_QUESTION_NUMBER_RE = re.compile(r"^(?:q|question)\s*\d+\s*[:.)-]\s*(?=\S)", re.I)
 _CODE_HEADING_RE = re.compile(r"^(?:code\s+example|example|implementation)\s*:\s*(?=\S)", re.I)
 
 
@@ -303,7 +319,7 @@ def _section(section: Section) -> _Draft:
     heading = section.path[-1]
     language = code_language(section.body)
     if heading.rstrip().endswith("?"):
-        prompt = f"<b>{_esc(heading)}</b>"
+        prompt = f"<b>{_esc(_QUESTION_NUMBER_RE.sub('', heading))}</b>"
     elif language:
         subject = _CODE_HEADING_RE.sub("", heading)
         prompt = f"Recall the {_esc(language)} code for <b>{_esc(subject)}</b>."
@@ -330,6 +346,7 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     # A term named in several sections means something different in each: say which.
     names = Counter(normalize_name(t.term) for t in lecture.terms)
     drafts += [_term(t, names[normalize_name(t.term)] > 1) for t in lecture.terms]
+    drafts += [_question(q) for q in lecture.questions]
     drafts += [_strategy(s) for s in lecture.strategies if s.tactics]
     drafts += [_story(s) for s in lecture.stories if s.parts]
     drafts += [_tips(g) for g in lecture.tip_groups if g.tips]

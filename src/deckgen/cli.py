@@ -148,6 +148,16 @@ FORMAT_OPTION = click.option(
     default=None,
     help="Output format (default: text; github under GitHub Actions).",
 )
+READY_DAYS_OPTION = click.option(
+    "--ready-days",
+    type=click.IntRange(min=1),
+    default=7,
+    show_default=True,
+    help="Days before the interview by which every card has been introduced.",
+)
+TODAY_OPTION = click.option(
+    "--today", type=click.DateTime(["%Y-%m-%d"]), help="Pretend today is this date."
+)
 
 
 def _output_format(fmt: str | None) -> str:
@@ -198,14 +208,8 @@ def _media_root(
     type=click.DateTime(["%Y-%m-%d"]),
     help="Derive new cards/day so every card is introduced --ready-days before this date.",
 )
-@click.option(
-    "--ready-days",
-    type=click.IntRange(min=1),
-    default=7,
-    show_default=True,
-    help="Days before the interview by which every card has been introduced.",
-)
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Pretend today is this date.")
+@READY_DAYS_OPTION
+@TODAY_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 def build_cmd(
     paths: tuple[Path, ...],
@@ -406,14 +410,8 @@ def inspect_cmd(package: Path, fmt: str) -> None:
     required=True,
     help="The day of the interview.",
 )
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Pretend today is this date.")
-@click.option(
-    "--ready-days",
-    type=click.IntRange(min=1),
-    default=7,
-    show_default=True,
-    help="Days before the interview by which every card has been introduced.",
-)
+@TODAY_OPTION
+@READY_DAYS_OPTION
 @click.option(
     "--new-per-day",
     type=click.IntRange(min=1),

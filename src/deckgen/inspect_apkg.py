@@ -123,6 +123,7 @@ def content_signature(source: Source) -> dict[str, Any]:
             (
                 m["id"],
                 m["name"],
+                m.get("mod", 0),
                 m.get("css", ""),
                 [f["name"] for f in m["flds"]],
                 [(t["name"], t["qfmt"], t["afmt"]) for t in m["tmpls"]],

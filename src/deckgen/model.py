@@ -50,6 +50,17 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A question with its answer: ``**Q:** … **A:** …``, ``… (Answer: …)``, or a ``**Q**``
+    paragraph followed by an ``**A**`` paragraph."""
+
+    question: str  # inline Markdown
+    answer: str  # block Markdown
+    line: int
+    context: str = ""
+
+
+@dataclass(frozen=True)
 class Strategy:
     """A strategy subsection: named tactics plus an optional worked example."""
 
@@ -143,6 +154,7 @@ class Lecture:
     objectives_line: int = 0
     concepts: list[Concept] = field(default_factory=list)
     terms: list[Term] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
     strategies: list[Strategy] = field(default_factory=list)
     stories: list[StarStory] = field(default_factory=list)
     tip_groups: list[TipGroup] = field(default_factory=list)

@@ -80,6 +80,9 @@ CSS = """\
 hr#answer { border: none; border-top: 1px solid var(--dg-border); margin: 0.8em 0; }
 .dg-diagram .dg-label, .dg-missing-image { font-size: 0.75em; color: var(--dg-muted); }
 .dg-math { overflow-x: auto; }
+.dg-callout { border-left: 3px solid var(--dg-accent); background: var(--dg-code-bg);
+  border-radius: 4px; padding: 0.3em 0.8em; margin: 0.4em 0; }
+.dg-callout-title { font-weight: 600; font-size: 0.85em; color: var(--dg-accent); }
 @media (max-width: 480px) { .card { font-size: 17px; padding: 8px; } }
 """ + code_css()
 
@@ -141,6 +144,9 @@ def cloze_model() -> genanki.Model:
         model_type=genanki.Model.CLOZE,
         sort_field_index=0,
     )
+
+
+NOTE_TYPES = ("qa", "cloze")
 
 
 def model_for(name: str) -> genanki.Model:

@@ -69,11 +69,17 @@ class _Note(genanki.Note):
         return None
 
 
-def collection_bytes(decks: Iterable[DeckSpec], note_mods: dict[str, int], timestamp: int) -> bytes:
+def collection_bytes(
+    decks: Iterable[DeckSpec],
+    note_mods: dict[str, int],
+    timestamp: int,
+    model_mods: dict[int, int] | None = None,
+) -> bytes:
     """Build the Anki collection in memory and return the SQLite file's bytes.
 
-    ``note_mods`` maps a note's GUID to its modification time (seconds);
-    ``timestamp`` is the package time (ids of notes and cards count up from it).
+    ``note_mods`` maps a note's GUID to its modification time (seconds) and
+    ``model_mods`` a note type's id to its own; ``timestamp`` is the package time
+    (ids of notes and cards count up from it).
     """
     decks = list(decks)
     conn = sqlite3.connect(":memory:")
@@ -81,11 +87,23 @@ def collection_bytes(decks: Iterable[DeckSpec], note_mods: dict[str, int], times
         cursor = conn.cursor()
         package = genanki.Package([_deck(d, note_mods, timestamp) for d in decks])
         package.write_to_db(cursor, timestamp, itertools.count(timestamp * 1000))
+        _set_model_mods(cursor, model_mods or {})
         _add_presets(cursor, decks, timestamp)
         conn.commit()
         return conn.serialize()
     finally:
         conn.close()
+
+
+def _set_model_mods(cursor: sqlite3.Cursor, model_mods: dict[int, int]) -> None:
+    if not model_mods:
+        return
+    (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
+    models = json.loads(models_json)
+    for model_id, model in models.items():
+        if int(model_id) in model_mods:
+            model["mod"] = model_mods[int(model_id)]
+    cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
 
 
 def _add_presets(cursor: sqlite3.Cursor, decks: list[DeckSpec], timestamp: int) -> None:

@@ -19,6 +19,7 @@ from deckgen.model import (
     Diagnostic,
     Lecture,
     ListEntry,
+    Question,
     Section,
     StarStory,
     Strategy,
@@ -297,8 +298,97 @@ def _is_nav_list(block: Block) -> bool:
     """A list whose every item starts with a link: navigation, not content."""
     return (
         block.kind == "list"
-        and all(re.match(r"^(\*\*)?\[", item.text.strip()) for item in block.items)
+        and all(re.match(r"^(\*\*)?\[[^\]]*\][(\[]", item.text.strip()) for item in block.items)
         and bool(block.items)
+    )
+
+
+_Q_LABELS = frozenset({"q", "question"})
+_A_LABELS = frozenset({"a", "answer", "ans"})
+# **Q:** question **A:** answer, in one paragraph or list item.
+_INLINE_QA_RE = re.compile(
+    r"^\*\*(?:Q|Question)\s*\d*\s*:?\*\*\s*:?\s*(?P<q>\S.*?)\s*"
+    r"\*\*(?:A|Answer)\s*:?\*\*\s*:?\s*(?P<a>\S.*)$",
+    re.S | re.I,
+)
+# Quiz line: a question followed by "(Answer: …)".
+_QUIZ_RE = re.compile(
+    r"^(?P<q>.*?\?)\s*\((?:answer|ans\.?)\s*:\s*(?P<a>[^()]+?)\)\s*\.?$", re.S | re.I
+)
+_QUIZ_PREFIX_RE = re.compile(r"^(?:\*\*)?(?:quiz|q\d*)\s*:?(?:\*\*)?\s*:?\s*", re.I)
+
+
+def _inline_question(text: str) -> tuple[str, str] | None:
+    """(question, answer) written on one line, else None."""
+    text = text.strip()
+    match = _INLINE_QA_RE.match(text)
+    if match:
+        return match.group("q"), match.group("a")
+    match = _QUIZ_RE.match(text)
+    if match:
+        question = _QUIZ_PREFIX_RE.sub("", match.group("q"), count=1).strip()
+        return (question, match.group("a").strip()) if question else None
+    return None
+
+
+def _label_is(label: str | None, names: frozenset[str]) -> bool:
+    return bool(label) and plain_text(label or "").strip().lower() in names
+
+
+def _extract_questions(ctx: _Context, blocks: list[Block], context: str) -> set[int]:
+    """Claim Q&A written as paragraphs or list items; return the claimed block starts."""
+    claimed: set[int] = set()
+
+    def add(question: str, answer: str, start: int) -> None:
+        ctx.lecture.questions.append(
+            Question(question=question, answer=answer, line=ctx.line(start), context=context)
+        )
+
+    for index, block in enumerate(blocks):
+        if block.start in claimed or block.start in ctx.claimed_paragraphs:
+            continue
+        if block.kind == "paragraph":
+            pair = _inline_question(block.inline)
+            if pair:
+                add(*pair, block.start)
+                claimed.add(block.start)
+                continue
+            after = blocks[index + 1] if index + 1 < len(blocks) else None
+            if (
+                _label_is(block.label, _Q_LABELS)
+                and block.rest
+                and after is not None
+                and after.kind == "paragraph"
+                and _label_is(after.label, _A_LABELS)
+                and after.rest
+            ):
+                add(block.rest, after.rest, block.start)
+                claimed |= {block.start, after.start}
+        elif block.kind == "list" and block.items:
+            found = 0
+            for item in block.items:
+                pair = _inline_question(item.text)
+                if pair is None and _label_is(item.label, _Q_LABELS) and item.rest:
+                    answers = [
+                        sub_item
+                        for sub in item.sublists
+                        for sub_item in sub.items
+                        if _label_is(sub_item.label, _A_LABELS) and sub_item.rest
+                    ]
+                    pair = (item.rest, answers[0].rest) if answers else None
+                if pair:
+                    add(*pair, item.start)
+                    found += 1
+            if found == len(block.items):
+                claimed.add(block.start)
+    return claimed
+
+
+def _answered(blocks: list[Block]) -> bool:
+    """The section opens with an ``**Answer:**`` paragraph (a question heading's answer)."""
+    content = [b for b in blocks if b.kind not in ("html", "hr")]
+    return (
+        bool(content) and content[0].kind == "paragraph" and _label_is(content[0].label, _A_LABELS)
     )
 
 
@@ -380,7 +470,11 @@ def _add_section(ctx: _Context, path: tuple[str, ...], start: int, blocks: list[
     if tables:
         blocks = [b for b in blocks if b not in tables]
     blocks = [b for b in _content_blocks(blocks) if b.start not in ctx.claimed_paragraphs]
-    if not blocks or not _substantive(ctx, blocks):
+    if not blocks:
+        return
+    # An answered question is worth a card however short its answer.
+    answered = _answered(blocks) and plain_text(slice_source(ctx.lines, blocks)).strip()
+    if not answered and not _substantive(ctx, blocks):
         return
     body = _ANSWER_RE.sub("", slice_source(ctx.lines, blocks), count=1)
     ctx.lecture.sections.append(Section(path=path, line=ctx.line(start), body=body))
@@ -485,6 +579,8 @@ def _generic_blocks(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> N
     claimed = _extract_stories(ctx, heading.blocks, heading.title)
     remaining = [b for b in heading.blocks if b.start not in claimed]
     context = " › ".join(path) if path else ctx.lecture.title
+    claimed |= _extract_questions(ctx, remaining, context)
+    remaining = [b for b in remaining if b.start not in claimed]
     claimed |= _extract_terms(ctx, remaining, context)
     remaining = [b for b in remaining if b.start not in claimed]
     _add_section(ctx, path or (ctx.lecture.title,), heading.start, remaining)
@@ -494,10 +590,16 @@ def _visit(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
     """Dispatch one heading's section to the extractor that claims it."""
     norm = _norm(heading.title)
     if _is_skipped(heading.title):
-        # Practice sections hold no facts, but their sample responses are stories.
+        # Practice sections hold no facts, but their sample responses are stories,
+        # and questions that come with their answers are worth cards.
         _extract_stories(ctx, heading.blocks, heading.title, only_samples=True)
+        if _PRACTICE_RE.match(norm):
+            _extract_questions(ctx, heading.blocks, " › ".join(path))
         for child in heading.children:
-            _extract_stories(ctx, child.blocks, child.title, only_samples=True)
+            if _PRACTICE_RE.match(norm) and _answered(child.blocks):
+                _visit(ctx, child, (*path, clean_heading(child.title)))
+            else:
+                _extract_stories(ctx, child.blocks, child.title, only_samples=True)
         return
     if norm == "learning objectives" or norm == "objectives":
         _objectives(ctx, heading)

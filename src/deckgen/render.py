@@ -24,11 +24,14 @@ from typing import Any
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from deckgen.blocks import CONTAINER, any_container
 
 _INLINE_HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
@@ -170,6 +173,41 @@ def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: A
     return f'<img src="{_escape(name)}" alt="{_escape(alt)}">'
 
 
+def _render_container(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    if token.nesting != 1:
+        return "</div>\n"
+    kind, _, title = token.info.strip().partition(" ")
+    name = re.sub(r"[^a-z0-9-]", "", kind.lower())[:20]
+    heading = title.strip() or kind.strip().capitalize()
+    return (
+        f'<div class="dg-callout dg-callout-{name}">'
+        f'<div class="dg-callout-title">{_escape(heading)}</div>\n'
+    )
+
+
+_TASK_RE = re.compile(r"^\[([ xX])\]\s+")
+
+
+def _task_items(state: Any) -> None:
+    """``- [ ] todo`` / ``- [x] done`` list items start with a ☐ / ☑ box (no form inputs)."""
+    tokens = state.tokens
+    for i in range(2, len(tokens)):
+        token = tokens[i]
+        if (
+            token.type == "inline"
+            and tokens[i - 1].type == "paragraph_open"
+            and tokens[i - 2].type == "list_item_open"
+            and token.children
+            and token.children[0].type == "text"
+        ):
+            first = token.children[0]
+            match = _TASK_RE.match(first.content)
+            if match:
+                box = "☐ " if match.group(1) == " " else "☑ "
+                first.content = box + first.content[match.end() :]
+
+
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
     """The shared renderer: CommonMark, tables, strikethrough, math; no raw HTML."""
@@ -181,6 +219,8 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("math_block_label", _math_block)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("fence", _render_fence)
+    md.use(container_plugin, CONTAINER, validate=any_container, render=_render_container)
+    md.core.ruler.push("deckgen_tasks", _task_items)
     return md
 
 
