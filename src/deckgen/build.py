@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -87,11 +87,12 @@ class LectureJob:
     root: Path
     position: int
     output: Path
+    rel: str  # the lecture's path relative to its lectures root, POSIX style
 
     @property
     def rel_path(self) -> PurePosixPath:
         """The lecture's path relative to its lectures root."""
-        return PurePosixPath(self.path.relative_to(self.root).as_posix())
+        return PurePosixPath(self.rel)
 
 
 @dataclass
@@ -132,14 +133,18 @@ class BuildReport:
         return sum(d.severity == "warning" for d in self.diagnostics)
 
 
-def _natural_key(path: PurePosixPath | str) -> list[tuple[int, int | str]]:
+@lru_cache(maxsize=4096)
+def _natural_key(path: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key for a POSIX path: numbers compare as numbers (``2`` before ``10``)."""
     key: list[tuple[int, int | str]] = []
-    for part in PurePosixPath(path).parts:
+    for part in path.split("/"):
+        if not part or part == ".":
+            continue
         for chunk in re.split(r"(\d+)", part.lower()):
             if chunk:
                 key.append((0, int(chunk)) if chunk.isdigit() else (1, chunk))
         key.append((2, ""))
-    return key
+    return tuple(key)
 
 
 _ORDER_RE = re.compile(rb"^order:[ \t]*(-?\d+(?:\.\d+)?)[ \t]*$", re.M)
@@ -161,15 +166,21 @@ def front_matter_order(path: Path) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def course_key(path: Path, root: Path) -> tuple[Any, ...]:
-    """Course order: folders in natural order; inside a folder, front-matter ``order:``,
-    else the file name's leading number (``02-meta.md``), else natural name order."""
-    rel = PurePosixPath(path.relative_to(root).as_posix())
+def course_key(path: Path, rel: str) -> tuple[Any, ...]:
+    """Course order of the lecture at ``path`` (``rel`` to its root): folders in natural
+    order; inside a folder, front-matter ``order:``, else the file name's leading number
+    (``02-meta.md``), else natural name order."""
+    folder, _, name = rel.rpartition("/")
     order = front_matter_order(path)
-    if order is None and (m := _LEADING_NUMBER_RE.match(rel.name)):
+    if order is None and (m := _LEADING_NUMBER_RE.match(name)):
         order = float(m.group(1))
     rank = (0, order) if order is not None else (1, 0.0)
-    return (_natural_key(rel.parent), rank, _natural_key(rel.name))
+    return (_natural_key(folder), rank, _natural_key(name))
+
+
+def _relative(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` as a POSIX string (both absolute; no Path overhead)."""
+    return os.path.relpath(path, root).replace(os.sep, "/")
 
 
 def _is_lecture_name(name: str) -> bool:
@@ -184,29 +195,34 @@ def discover(paths: Sequence[Path], out: Path, root: Path | None = None) -> list
     A folder is its own lectures root; a file's root is ``root`` when given and
     containing it, else its folder. Jobs come in course order (see :func:`course_key`).
     """
-    found: dict[Path, Path] = {}
+    found: dict[Path, tuple[Path, str]] = {}  # lecture → (its root, path relative to it)
     for raw in paths:
         path = raw.resolve()
         if path.is_dir():
             for folder, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+                prefix = os.path.relpath(folder, path).replace(os.sep, "/")
+                prefix = "" if prefix == "." else prefix + "/"
                 for name in files:
                     if _is_lecture_name(name):
-                        found.setdefault(Path(folder, name), path)
+                        found.setdefault(Path(folder, name), (path, prefix + name))
         elif path.is_file():
             base = root.resolve() if root is not None else None
             if base is None or not path.is_relative_to(base):
                 base = path.parent
-            found.setdefault(path, base)
+            found.setdefault(path, (base, _relative(path, base)))
         else:
             raise BuildError(f"{raw}: no such file or folder")
-    ordered = sorted(found.items(), key=lambda pr: course_key(*pr))
+    ordered = sorted(found.items(), key=lambda pr: course_key(pr[0], pr[1][1]))
     jobs = []
-    for position, (path, base) in enumerate(ordered, start=1):
-        rel = path.relative_to(base).with_suffix(".apkg")
-        if rel.name.lower() in _RESERVED_NAMES or rel.name.lower().startswith("backup-"):
-            rel = rel.with_name(f"{rel.stem}-deck.apkg")
-        jobs.append(LectureJob(path=path, root=base, position=position, output=out / rel))
+    for position, (path, (base, rel)) in enumerate(ordered, start=1):
+        folder, _, name = rel.rpartition("/")
+        stem = os.path.splitext(name)[0]
+        package = f"{stem}.apkg"
+        if package.lower() in _RESERVED_NAMES or package.lower().startswith("backup-"):
+            package = f"{stem}-deck.apkg"
+        output = Path(out, folder, package) if folder else Path(out, package)
+        jobs.append(LectureJob(path=path, root=base, position=position, output=output, rel=rel))
     return jobs
 
 
@@ -284,7 +300,7 @@ class _Build:
         except LectureError as exc:
             self._error(exc)
             return
-        rel = job.rel_path.as_posix()
+        rel = job.rel
         digest = cache.input_digest(data, rel, job.position, self.options_key)
         if self._reuse(rel, digest, job):
             return
@@ -439,7 +455,9 @@ class _Build:
         self._derive_new_per_day()
         settings = {id(r): self.settings_for(r.lecture) for r in self.results}
         self.results = [r for r in self.results if settings[id(r)] is not None]
-        new_lock: dict[str, LockEntry] = stamp_notetypes(self.old_lock, self.now)
+        new_lock: dict[str, LockEntry] = {}
+        if self.results:  # (reading the lock is skipped when nothing is rebuilt)
+            new_lock.update(stamp_notetypes(self.old_lock, self.now))
         for result in self.results:
             new_lock.update(stamp(result.notes, self.old_lock, self.now))
             report.notes += len(result.notes)
@@ -526,7 +544,7 @@ class _Build:
             return
         lid = lecture_key(result.lecture)
         entries = [(n.key, lock[n.key]) for n in result.notes]
-        self.new_cache[result.job.rel_path.as_posix()] = cache.CacheEntry(
+        self.new_cache[result.job.rel] = cache.CacheEntry(
             digest=result.digest,
             lecture_id=lid,
             output=str(result.job.output),
@@ -545,9 +563,14 @@ class _Build:
         if not self.whole_tree or not out.is_dir() or not self.jobs:
             return
         expected = {os.path.abspath(j.output) for j in self.jobs}
-        for apkg in sorted(out.rglob("*.apkg")):
-            if os.path.abspath(apkg) in expected or any(p.startswith(".") for p in apkg.parts):
-                continue
+        extra = []
+        for folder, dirs, files in os.walk(out):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                full = os.path.abspath(os.path.join(folder, name))
+                if name.endswith(".apkg") and not name.startswith(".") and full not in expected:
+                    extra.append(Path(folder, name))
+        for apkg in sorted(extra):
             if self.options.check:
                 self.report.out_of_date.append(f"extra: {user_path(apkg)}")
             else:
