@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path, PurePosixPath
 
@@ -55,6 +56,18 @@ MARKDOWN_BITS = [
     "\t",
     "\u200b",
     "😀",
+    "::: info Title\n",
+    ":::\n",
+    "- [ ] ",
+    "- [x] ",
+    "**Q:** ",
+    "**A:** ",
+    "**Answer:** ",
+    "### Q1: ",
+    "## Practice Questions\n",
+    " (Answer: ",
+    "?",
+    ")",
 ]
 markdownish = st.lists(
     st.one_of(st.sampled_from(MARKDOWN_BITS), st.text(max_size=20)), max_size=60
@@ -71,7 +84,11 @@ def _source(body: str) -> Source:
     )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("DECKGEN_FUZZ_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.one_of(st.text(), markdownish))
 def test_parser_never_raises(body: str) -> None:
     lecture = parse_lecture(_source(body))
