@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from deckgen.cards import build_notes, normalize_name, protect_cloze
+from deckgen.cards import NoteSpec, build_notes, normalize_name, protect_cloze
 from deckgen.model import Lecture
 
 Parse = Callable[[str], Lecture]
@@ -170,3 +171,46 @@ def test_term_prompts_name_their_section_when_ambiguous(parse_text: Parse) -> No
     assert "<i>Spring</i>: what about <b>ADP</b>?" in prompts
     assert "<i>Netflix</i>: what about <b>ADP</b>?" in prompts
     assert "<i>Situation</i>: what about <b>Purpose</b>?" in prompts
+
+
+def test_cloze_numbers_follow_items_not_positions(parse_text: Parse) -> None:
+    from dataclasses import replace
+
+    from deckgen.cards import item_id, renumber_clozes
+
+    def tips(*items: str) -> NoteSpec:
+        body = "\n".join(f"- {t}" for t in items)
+        [note] = [n for n in build_notes(parse_text(f"# T\n\n## Interview Tips\n{body}\n"))]
+        return note
+
+    def numbers(note: NoteSpec) -> dict[str, int]:
+        found = re.findall(r"\{\{c(\d+)::(.*?)\}\}", note.fields[0])
+        return {text: int(n) for n, text in found}
+
+    first = tips("Alpha tip", "Bravo tip", "Charlie tip")
+    assert numbers(first) == {"Alpha tip": 1, "Bravo tip": 2, "Charlie tip": 3}
+    # An item inserted mid-list gets a new number; the others keep theirs.
+    second = renumber_clozes(
+        tips("Alpha tip", "New tip", "Bravo tip", "Charlie tip"), first.cloze_slots
+    )
+    assert numbers(second) == {"Alpha tip": 1, "New tip": 4, "Bravo tip": 2, "Charlie tip": 3}
+    # Bravo edited in place (into Zulu) keeps card 2.
+    third = renumber_clozes(
+        tips("Alpha tip", "New tip", "Zulu tip", "Charlie tip"), second.cloze_slots
+    )
+    assert numbers(third) == {"Alpha tip": 1, "New tip": 4, "Zulu tip": 2, "Charlie tip": 3}
+    # Removed items' numbers are retired, never given to another item.
+    fourth = renumber_clozes(tips("Fox tip", "Alpha tip", "Zulu tip"), third.cloze_slots)
+    assert numbers(fourth) == {"Fox tip": 5, "Alpha tip": 1, "Zulu tip": 2}
+    assert fourth.cloze_slots[-2:] == ("~3:" + item_id("Charlie tip"), "~4:" + item_id("New tip"))
+    # A retired item that comes back gets its own card back; moved items keep theirs.
+    fifth = renumber_clozes(tips("Alpha tip", "New tip"), fourth.cloze_slots)
+    assert numbers(fifth) == {"Alpha tip": 1, "New tip": 4}
+    sixth = renumber_clozes(tips("Zulu tip", "Fox tip", "Alpha tip"), fourth.cloze_slots)
+    assert numbers(sixth) == {"Zulu tip": 2, "Fox tip": 5, "Alpha tip": 1}
+    # Without a previous build, numbering is document order; unchanged input is a no-op.
+    assert renumber_clozes(first, ()) is first
+    assert renumber_clozes(first, first.cloze_slots) == first
+    assert replace(first, cloze_slots=()) == renumber_clozes(
+        replace(first, cloze_slots=()), ("1:x",)
+    )

@@ -212,3 +212,65 @@ def test_restyled_note_type_reaches_users_without_touching_notes(
         assert ".dg-new-rule" in col.models.by_name(name)["css"]
     assert {nid: col.get_note(nid).mod for nid in col.find_notes("")} == before
     col.close()
+
+
+TIPS = """\
+---
+title: Caching Basics
+---
+
+# Caching Basics
+
+## Interview Tips
+- State the read/write ratio first.
+- Say how stale data may be.
+- Name the eviction policy.
+- Estimate the hit rate.
+"""
+
+
+def _cloze_answer(card) -> str:  # type: ignore[no-untyped-def]
+    import re
+
+    shown = re.findall(r'<span class="cloze"[^>]*>(.*?)</span>', card.answer(), re.S)
+    return " ".join(shown)
+
+
+def test_tip_cards_keep_their_tip_when_the_list_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    lecture = lectures / "tips.md"
+    lecture.write_text(TIPS, "utf-8")
+    out = tmp_path / "decks"
+    col = open_collection(tmp_path / "col")
+    assert import_apkg(col, _build(lectures, out, 1_700_000_000, monkeypatch)).new == 1
+    history = _review(col, 4)
+    assert len(history) == 4
+    before = {cid: _cloze_answer(col.get_card(cid)) for cid in history}
+
+    # A tip inserted at the top, one removed from the middle, the last one reworded.
+    lecture.write_text(
+        TIPS.replace("- State the read", "- Draw the data flow first.\n- State the read")
+        .replace("- Say how stale data may be.\n", "")
+        .replace("Estimate the hit rate.", "Estimate the cache hit rate."),
+        "utf-8",
+    )
+    log = import_apkg(col, _build(lectures, out, 1_700_000_900, monkeypatch))
+    assert (log.new, log.updated, log.conflicting) == (0, 1, 0)
+    after = {cid: _cloze_answer(col.get_card(cid)) for cid in history}
+    for cid, text in before.items():
+        if "stale" in text:
+            assert after[cid] == ""  # the removed tip's card is left empty, not reassigned
+        elif "hit rate" in text:
+            assert after[cid] == "Estimate the cache hit rate."  # edited in place
+        else:
+            assert after[cid] == text
+        ivl, due, ctype, revlog = history[cid]
+        card = col.get_card(cid)
+        assert (card.ivl, card.due, card.type) == (ivl, due, ctype)
+        assert col.db.scalar("select count() from revlog where cid = ?", cid) == revlog
+    [new_card] = [c for c in col.get_note(col.find_notes("")[0]).cards() if c.id not in history]
+    assert _cloze_answer(new_card) == "Draw the data flow first." and new_card.type == 0
+    col.close()

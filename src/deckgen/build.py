@@ -27,6 +27,7 @@ from deckgen.cards import (
     lecture_key,
     position_gap,
     removed_note,
+    renumber_clozes,
 )
 from deckgen.inspect_apkg import PackageReadError, content_signature, read_notes
 from deckgen.lock import (
@@ -258,7 +259,8 @@ def build_time() -> int:
 def _lock_digest(entries: Iterable[tuple[str, LockEntry]]) -> str:
     h = hashlib.sha256()
     for key, entry in sorted(entries):
-        h.update(f"{key}\t{entry.guid}\t{entry.modified}\t{entry.digest}\n".encode())
+        clozes = ",".join(entry.clozes)
+        h.update(f"{key}\t{entry.guid}\t{entry.modified}\t{entry.digest}\t{clozes}\n".encode())
     return h.hexdigest()[:20]
 
 
@@ -314,6 +316,7 @@ class _Build:
         media = MediaContext(job.path.parent, roots, self.options.media_root)
         with collecting_media(media):
             notes = build_notes(lecture, job.position, self.gap)
+        notes = [self._keep_cloze_numbers(n) for n in notes]
         self._media_problems(source, lecture, media)
         notes += self._removed(lecture, notes, job)
         self.report.diagnostics.extend(lecture.diagnostics)
@@ -330,6 +333,12 @@ class _Build:
             )
             return
         self.results.append(LectureResult(job, lecture, notes, deck_name(lecture), digest, media))
+
+    def _keep_cloze_numbers(self, note: NoteSpec) -> NoteSpec:
+        if not note.cloze_slots or not self.lock_bytes:
+            return note
+        entry = self.old_lock.get(note.key)
+        return renumber_clozes(note, entry.clozes) if entry is not None else note
 
     def _media_problems(self, source: Source, lecture: Lecture, media: MediaContext) -> None:
         lines = source.body.split("\n")

@@ -7,11 +7,14 @@ lecture, and a new-card position that follows document order.
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import html
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import genanki
 
@@ -56,6 +59,9 @@ class NoteSpec:
     tags: tuple[str, ...]
     line: int
     due: int
+    # Cloze notes whose items may come and go (tips, objectives, tactics, table cells):
+    # "number:item-id" in document order, then retired numbers as "~number:item-id".
+    cloze_slots: tuple[str, ...] = ()
 
     def field(self, name: str) -> str:
         """The value of field ``name``."""
@@ -69,6 +75,7 @@ class _Draft:
     model: str
     values: dict[str, str]
     line: int
+    slots: tuple[str, ...] = ()  # cloze item identities, in cloze-number order
 
 
 def normalize_name(name: str) -> str:
@@ -103,9 +110,15 @@ def _entry_html(entry: ListEntry) -> str:
     return body
 
 
-def _cloze_list(entries: tuple[ListEntry, ...] | list[ListEntry]) -> str:
-    """One cloze per entry; a bold label stays visible as the cue."""
+def item_id(text: str) -> str:
+    """A short identity for a cloze item, from its normalised plain text."""
+    return hashlib.sha256(normalize_name(plain_text(text)).encode("utf-8")).hexdigest()[:8]
+
+
+def _cloze_list(entries: tuple[ListEntry, ...] | list[ListEntry]) -> tuple[str, tuple[str, ...]]:
+    """One cloze per entry (a bold label stays visible as the cue), and the entries' ids."""
     items = []
+    ids = tuple(item_id(e.label or e.text) for e in entries)
     for n, entry in enumerate(entries, start=1):
         if entry.label and (entry.text or entry.children):
             items.append(
@@ -115,7 +128,7 @@ def _cloze_list(entries: tuple[ListEntry, ...] | list[ListEntry]) -> str:
             items.append(f"<li>{_cloze(n, inline_html(entry.label))}</li>")
         else:
             items.append(f"<li>{_cloze(n, _entry_html(entry))}</li>")
-    return "<ul>" + "".join(items) + "</ul>"
+    return "<ul>" + "".join(items) + "</ul>", ids
 
 
 def _concept(concept: Concept) -> _Draft:
@@ -248,42 +261,41 @@ def _tips(group: TipGroup) -> _Draft:
     context = _esc(
         group.section if group.name == group.section else f"{group.section} › {group.name}"
     )
-    return _Draft(
-        "tip",
-        (group.section, group.name),
-        "cloze",
-        {"Text": _cloze_list(group.tips), "Context": context},
-        group.line,
-    )
+    text, ids = _cloze_list(group.tips)
+    values = {"Text": text, "Context": context}
+    return _Draft("tip", (group.section, group.name), "cloze", values, group.line, ids)
 
 
 def _strategy(strategy: Strategy) -> _Draft:
     extra = f"<b>Example</b>: {inline_html(strategy.example)}" if strategy.example else ""
+    tactics, ids = _cloze_list(strategy.tactics)
     return _Draft(
         "strategy",
         (strategy.name,),
         "cloze",
         {
             "Text": f'<div class="dg-question">{protect_cloze(inline_html(strategy.name))}</div>'
-            + _cloze_list(strategy.tactics),
+            + tactics,
             "Context": "Strategy",
             "Extra": extra,
         },
         strategy.line,
+        ids,
     )
 
 
 def _objectives(lecture: Lecture) -> _Draft:
+    objectives, ids = _cloze_list(lecture.objectives)
     return _Draft(
         "objective",
         ("learning objectives",),
         "cloze",
         {
-            "Text": '<div class="dg-question">After this lecture you can:</div>'
-            + _cloze_list(lecture.objectives),
+            "Text": '<div class="dg-question">After this lecture you can:</div>' + objectives,
             "Context": "Learning objectives",
         },
         lecture.objectives_line,
+        ids,
     )
 
 
@@ -291,13 +303,15 @@ def _table(table: Table) -> _Draft:
     """One cloze per body cell: each card hides a cell, its row and column stay visible."""
     head = "".join(f"<th>{protect_cloze(inline_html(h))}</th>" for h in table.header)
     rows = []
-    n = 0
+    ids: list[str] = []
     for row in table.rows:
         cells = [f"<th>{protect_cloze(inline_html(row[0]))}</th>"]
-        for cell in row[1:]:
+        for column, cell in enumerate(row[1:], start=1):
             if plain_text(cell):
-                n += 1
-                cells.append(f"<td>{_cloze(n, inline_html(cell))}</td>")
+                # A cell is known by its row and column, so an edited value keeps its card.
+                column_name = table.header[column] if column < len(table.header) else ""
+                ids.append(item_id(f"{row[0]} | {column_name}"))
+                cells.append(f"<td>{_cloze(len(ids), inline_html(cell))}</td>")
             else:
                 cells.append("<td></td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -308,6 +322,7 @@ def _table(table: Table) -> _Draft:
         "cloze",
         {"Text": text, "Context": _esc(" › ".join(table.context))},
         table.line,
+        tuple(ids),
     )
 
 
@@ -487,6 +502,91 @@ def build_notes(
                 tags=(f"deckgen::{draft.kind}", lecture_tag(lecture)),
                 line=draft.line,
                 due=base + min(index, gap - 1),
+                cloze_slots=cloze_slots(draft.slots),
             )
         )
     return notes
+
+
+_CLOZE_OPEN_RE = re.compile(r"\{\{c(\d+)::")
+RETIRED = "~"
+
+
+def cloze_slots(ids: Sequence[str]) -> tuple[str, ...]:
+    """Slots for items numbered in document order: ``("1:<id>", "2:<id>", …)``."""
+    return tuple(f"{n}:{ident}" for n, ident in enumerate(ids, start=1))
+
+
+def _read_slots(slots: Sequence[str]) -> tuple[list[tuple[int, str]], dict[str, list[int]]]:
+    """(live items in document order as (number, id), retired id → numbers)."""
+    live: list[tuple[int, str]] = []
+    retired: dict[str, list[int]] = {}
+    for slot in slots:
+        number, _, ident = slot.lstrip(RETIRED).partition(":")
+        if not number.isdigit() or not ident:
+            continue
+        if slot.startswith(RETIRED):
+            retired.setdefault(ident, []).append(int(number))
+        else:
+            live.append((int(number), ident))
+    return live, retired
+
+
+def renumber_clozes(note: NoteSpec, previous: Sequence[str]) -> NoteSpec:
+    """Give each cloze item the number it had in the previous build.
+
+    Anki keeps a cloze note's cards by number, so numbering items by position would hand
+    one item's review history to another whenever an item is inserted, moved or removed.
+    ``previous`` is the note's slots from the lock (see :func:`cloze_slots`). Unchanged
+    and moved items keep their numbers; an item edited in place (same spot, new text)
+    keeps the number of the one it replaces; a returning item gets its old number back;
+    a new item gets a number never used before; a removed item's number is retired.
+    """
+    current = [slot.partition(":")[2] for slot in note.cloze_slots]
+    live, retired = _read_slots(previous)
+    if not current or not (live or retired):
+        return note
+    assigned: list[int | None] = [None] * len(current)
+    taken: set[int] = set()
+    matcher = difflib.SequenceMatcher(a=[i for _, i in live], b=current, autojunk=False)
+    opcodes = matcher.get_opcodes()
+    for tag, i1, _, j1, j2 in opcodes:
+        if tag == "equal":
+            for k in range(j2 - j1):
+                assigned[j1 + k] = live[i1 + k][0]
+                taken.add(live[i1 + k][0])
+    # Moved items, then items that come back.
+    spare: dict[str, list[int]] = {}
+    for number, ident in live:
+        if number not in taken:
+            spare.setdefault(ident, []).append(number)
+    for j, ident in enumerate(current):
+        if assigned[j] is None:
+            pool = spare.get(ident) or retired.get(ident)
+            if pool:
+                assigned[j] = pool.pop(0)
+                taken.add(assigned[j])
+    # Items edited in place: pair what is left of each replaced stretch, in order.
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "replace":
+            old = [n for n, _ in live[i1:i2] if n not in taken]
+            for j in range(j1, j2):
+                if assigned[j] is None and old:
+                    assigned[j] = old.pop(0)
+                    taken.add(assigned[j])
+    highest = max([n for n, _ in live] + [n for ns in retired.values() for n in ns] + [0])
+    for j in range(len(current)):
+        if assigned[j] is None:
+            highest += 1
+            assigned[j] = highest
+    numbers = [n for n in assigned if n is not None]
+    slots = [f"{n}:{ident}" for n, ident in zip(numbers, current, strict=True)]
+    gone = [(n, i) for n, i in live if n not in taken]
+    gone += [(n, i) for i, ns in retired.items() for n in ns]
+    slots += [f"{RETIRED}{n}:{ident}" for n, ident in sorted(gone)]
+    if numbers == list(range(1, len(current) + 1)) and not gone:
+        return note  # numbering unchanged
+    text = _CLOZE_OPEN_RE.sub(
+        lambda m: "{{c" + str(numbers[int(m.group(1)) - 1]) + "::", note.fields[0]
+    )
+    return replace(note, fields=(text, *note.fields[1:]), cloze_slots=tuple(slots))
