@@ -330,11 +330,37 @@ _QUESTION_NUMBER_RE = re.compile(r"^(?:q|question)\s*\d+\s*[:.)-]\s*(?=\S)", re.
 _CODE_HEADING_RE = re.compile(r"^(?:code\s+example|example|implementation)\s*:\s*(?=\S)", re.I)
 
 
+# Headings that only mean something under their parent ("Pros" of what?).
+_FACET_SECTIONS = FACET_LABELS | {
+    "introduction",
+    "concept",
+    "definition",
+    "how it works",
+    "example flow",
+    "structure",
+    "implementation",
+    "usage",
+    "advantages",
+    "disadvantages",
+    "limitations",
+    "applicability",
+    "participants",
+    "consequences",
+    "intent",
+    "motivation",
+    "common use cases",
+    "key takeaways",
+    "summary",
+}
+
+
 def _section(section: Section) -> _Draft:
     heading = section.path[-1]
     language = code_language(section.body)
     if heading.rstrip().endswith("?"):
         prompt = f"<b>{_esc(_QUESTION_NUMBER_RE.sub('', heading))}</b>"
+    elif len(section.path) > 1 and normalize_name(heading) in _FACET_SECTIONS and not language:
+        prompt = f"<i>{_esc(section.path[-2])}</i>: what about <b>{_esc(heading)}</b>?"
     elif language:
         subject = _CODE_HEADING_RE.sub("", heading)
         prompt = f"Recall the {_esc(language)} code for <b>{_esc(subject)}</b>."
