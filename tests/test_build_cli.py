@@ -112,3 +112,24 @@ def test_reserved_output_names_are_avoided(tmp_path: Path, write_lecture) -> Non
     write_lecture(GOOD, "collection.md")
     report = build([tmp_path / "lectures"], BuildOptions(out=tmp_path / "out"))
     assert [p.name for p in report.packages] == ["collection-deck.apkg"]
+
+
+def test_orphan_packages_are_reported_until_removed(
+    tmp_path: Path, write_lecture: Callable[..., Path], monkeypatch
+) -> None:
+    write_lecture(GOOD, "keep.md")
+    gone = write_lecture(GOOD.replace("Good One", "Gone"), "gone.md")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["build"]).exit_code == 0
+    gone.unlink()
+    for _ in range(2):  # a real rebuild, then a no-op one (answered from the cache)
+        result = runner.invoke(main, ["build"])
+        assert result.exit_code == 0, result.output
+        assert "decks/gone.apkg:1:1: warning orphan-package" in result.output
+    check = runner.invoke(main, ["build", "--check"])
+    assert check.exit_code == 1 and "extra: decks/gone.apkg" in check.output
+    (tmp_path / "decks/gone.apkg").unlink()
+    result = runner.invoke(main, ["build"])
+    assert "orphan-package" not in result.output
+    assert runner.invoke(main, ["build", "--check"]).exit_code == 0

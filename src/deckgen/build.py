@@ -284,7 +284,10 @@ class _Build:
         incremental = not (
             options.force or options.check or options.bundle is not None or options.interview
         )
-        self.cache, cached_lock_sha = cache.load(options.out) if incremental else ({}, "")
+        self.cache, cached_lock_sha, self.cached_orphans = (
+            cache.load(options.out) if incremental else ({}, "", [])
+        )
+        self.orphans: list[str] = []
         # The lock is what the cache entries were built against: then no per-lecture check.
         self.lock_trusted = cached_lock_sha == self.lock_sha
         self.new_cache: dict[str, cache.CacheEntry] = {}
@@ -508,9 +511,13 @@ class _Build:
         if options.bundle is None:
             for result in self.results:
                 self._remember(result, new_lock)
-        unchanged_cache = self.new_cache == self.cache and lock_sha == self.lock_sha
+        unchanged_cache = (
+            self.new_cache == self.cache
+            and lock_sha == self.lock_sha
+            and self.orphans == self.cached_orphans
+        )
         if not options.check and options.bundle is None and not unchanged_cache:
-            cache.save(options.out, self.new_cache, lock_sha)
+            cache.save(options.out, self.new_cache, lock_sha, self.orphans)
         return report
 
     def _emit(self, path: Path, decks: list[DeckSpec], lock: dict[str, LockEntry]) -> None:
@@ -571,6 +578,12 @@ class _Build:
         out = self.options.out
         if not self.whole_tree or not out.is_dir() or not self.jobs:
             return
+        if self.cache and not self.results and self.new_cache.keys() == self.cache.keys():
+            # Nothing rebuilt and the same lectures as last time: the same orphans as then
+            # (a package copied in by hand meanwhile is found by the next real build or --check).
+            kept = [out / p for p in self.cached_orphans]
+            self._report_orphans([p for p in kept if p.is_file()])
+            return
         expected = {os.path.abspath(j.output) for j in self.jobs}
         extra = []
         for folder, dirs, files in os.walk(out):
@@ -579,7 +592,12 @@ class _Build:
                 full = os.path.abspath(os.path.join(folder, name))
                 if name.endswith(".apkg") and not name.startswith(".") and full not in expected:
                     extra.append(Path(folder, name))
-        for apkg in sorted(extra):
+        self._report_orphans(sorted(extra))
+
+    def _report_orphans(self, orphans: list[Path]) -> None:
+        out = self.options.out
+        self.orphans = [os.path.relpath(p, out).replace(os.sep, "/") for p in orphans]
+        for apkg in orphans:
             if self.options.check:
                 self.report.out_of_date.append(f"extra: {user_path(apkg)}")
             else:

@@ -59,14 +59,15 @@ def input_digest(data: bytes, rel_path: str, position: int, options: str) -> str
     return h.hexdigest()
 
 
-def load(out: Path) -> tuple[dict[str, CacheEntry], str]:
-    """The cache of an output folder and the hash of the lock it was written with."""
+def load(out: Path) -> tuple[dict[str, CacheEntry], str, list[str]]:
+    """The cache of an output folder: its entries, the hash of the lock it was written
+    with, and the orphan packages (no lecture builds them) found by that build."""
     try:
         raw = json.loads((out / CACHE_DIR / _FILE).read_text(encoding="utf-8"))
         entries = {key: CacheEntry(**value) for key, value in raw["lectures"].items()}
-        return entries, str(raw["lock_sha"])
+        return entries, str(raw["lock_sha"]), [str(p) for p in raw.get("orphans", [])]
     except (OSError, ValueError, TypeError, KeyError):
-        return {}, ""
+        return {}, "", []
 
 
 def ignore_folder(folder: Path) -> None:
@@ -76,12 +77,15 @@ def ignore_folder(folder: Path) -> None:
         ignore.write_text("# deckgen build cache\n*\n", encoding="utf-8")
 
 
-def save(out: Path, entries: dict[str, CacheEntry], lock_sha: str) -> None:
+def save(
+    out: Path, entries: dict[str, CacheEntry], lock_sha: str, orphans: list[str] | None = None
+) -> None:
     """Write the cache (best effort: a cache that cannot be written is no error)."""
     folder = out / CACHE_DIR
     with contextlib.suppress(OSError):
         folder.mkdir(parents=True, exist_ok=True)
         ignore_folder(folder)
         lectures = {k: asdict(v) for k, v in sorted(entries.items())}
-        data = json.dumps({"lock_sha": lock_sha, "lectures": lectures}, sort_keys=True)
+        document = {"lock_sha": lock_sha, "lectures": lectures, "orphans": orphans or []}
+        data = json.dumps(document, sort_keys=True)
         write_atomic(folder / _FILE, data.encode("utf-8"))

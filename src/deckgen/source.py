@@ -134,16 +134,17 @@ def read_source(path: Path, root: Path, data: bytes | None = None) -> Source:
 
 def read_bytes(path: Path) -> bytes:
     """A lecture file's bytes, refusing oversized files; errors name the file."""
-    shown = user_path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_LECTURE_BYTES:
-            raise LectureError(
-                shown,
-                1,
-                f"file is {size} bytes; lectures are limited to {MAX_LECTURE_BYTES} bytes",
-                "too-large",
-            )
-        return path.read_bytes()
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_LECTURE_BYTES + 1)
+            if len(data) > MAX_LECTURE_BYTES:
+                size = os.fstat(fh.fileno()).st_size
+                raise LectureError(
+                    user_path(path),
+                    1,
+                    f"file is {size} bytes; lectures are limited to {MAX_LECTURE_BYTES} bytes",
+                    "too-large",
+                )
+        return data
     except OSError as exc:
         raise LectureError(user_path(path), 1, f"cannot read file: {exc.strerror}", "io") from None
