@@ -133,3 +133,35 @@ def test_orphan_packages_are_reported_until_removed(
     result = runner.invoke(main, ["build"])
     assert "orphan-package" not in result.output
     assert runner.invoke(main, ["build", "--check"]).exit_code == 0
+
+
+def test_unchanged_lectures_are_not_even_read(
+    tmp_path: Path, write_lecture: Callable[..., Path], monkeypatch
+) -> None:
+    import deckgen.build as build_module
+
+    a = write_lecture(GOOD, "a.md")
+    write_lecture(GOOD.replace("Good One", "Other"), "b.md")
+    reads: list[str] = []
+    real = build_module.read_bytes
+
+    def counting(path: Path) -> bytes:
+        reads.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(build_module, "read_bytes", counting)
+    lectures, out = tmp_path / "lectures", tmp_path / "decks"
+
+    def run() -> list[str]:
+        reads.clear()
+        report = build([lectures], BuildOptions(out=out))
+        assert report.errors == 0
+        return sorted(reads) + [f"wrote {p.name}" for p in report.written]
+
+    assert run() == ["a.md", "b.md", "wrote a.apkg", "wrote b.apkg"]
+    assert run() == []  # nothing read, nothing written
+    os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 5_000_000_000))
+    assert run() == ["a.md"]  # touched: read, found unchanged, not rewritten
+    assert run() == []
+    a.write_text(GOOD.replace("same effect", "same result"), "utf-8")  # same size
+    assert run() == ["a.md", "wrote a.apkg"]

@@ -89,6 +89,8 @@ class LectureJob:
     position: int
     output: Path
     rel: str  # the lecture's path relative to its lectures root, POSIX style
+    stat: tuple[int, int] = (-1, -1)  # (size, mtime_ns) when discovered, before any read
+    order: float | None = None  # front-matter ``order:``
 
     @property
     def rel_path(self) -> PurePosixPath:
@@ -167,12 +169,11 @@ def front_matter_order(path: Path) -> float | None:
     return float(match.group(1)) if match else None
 
 
-def course_key(path: Path, rel: str) -> tuple[Any, ...]:
-    """Course order of the lecture at ``path`` (``rel`` to its root): folders in natural
-    order; inside a folder, front-matter ``order:``, else the file name's leading number
-    (``02-meta.md``), else natural name order."""
+def course_key(rel: str, order: float | None) -> tuple[Any, ...]:
+    """Course order of the lecture at ``rel`` (to its root) with front-matter ``order``:
+    folders in natural order; inside a folder, front-matter ``order:``, else the file
+    name's leading number (``02-meta.md``), else natural name order."""
     folder, _, name = rel.rpartition("/")
-    order = front_matter_order(path)
     if order is None and (m := _LEADING_NUMBER_RE.match(name)):
         order = float(m.group(1))
     rank = (0, order) if order is not None else (1, 0.0)
@@ -190,11 +191,18 @@ def _is_lecture_name(name: str) -> bool:
     return lower.endswith(".md") and lower != "readme.md" and not name.startswith((".", "_"))
 
 
-def discover(paths: Sequence[Path], out: Path, root: Path | None = None) -> list[LectureJob]:
+def discover(
+    paths: Sequence[Path],
+    out: Path,
+    root: Path | None = None,
+    known: dict[str, tuple[int, int, float | None]] | None = None,
+) -> list[LectureJob]:
     """Find the lectures under ``paths`` and map each to its package under ``out``.
 
     A folder is its own lectures root; a file's root is ``root`` when given and
     containing it, else its folder. Jobs come in course order (see :func:`course_key`).
+    ``known`` maps a lecture's relative path to (size, mtime_ns, front-matter order)
+    from the last build: an unchanged file's order is taken from there, unread.
     """
     found: dict[Path, tuple[Path, str]] = {}  # lecture → (its root, path relative to it)
     for raw in paths:
@@ -214,16 +222,27 @@ def discover(paths: Sequence[Path], out: Path, root: Path | None = None) -> list
             found.setdefault(path, (base, _relative(path, base)))
         else:
             raise BuildError(f"{raw}: no such file or folder")
-    ordered = sorted(found.items(), key=lambda pr: course_key(pr[0], pr[1][1]))
+    known = known or {}
+    located = []
+    for path, (base, rel) in found.items():
+        try:
+            st = os.stat(path)
+            stat = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            stat = (-1, -1)
+        seen = known.get(rel)
+        order = seen[2] if seen is not None and seen[:2] == stat else front_matter_order(path)
+        located.append((course_key(rel, order), path, base, rel, stat, order))
+    located.sort(key=lambda item: item[0])
     jobs = []
-    for position, (path, (base, rel)) in enumerate(ordered, start=1):
+    for position, (_, path, base, rel, stat, order) in enumerate(located, start=1):
         folder, _, name = rel.rpartition("/")
         stem = os.path.splitext(name)[0]
         package = f"{stem}.apkg"
         if package.lower() in _RESERVED_NAMES or package.lower().startswith("backup-"):
             package = f"{stem}-deck.apkg"
         output = Path(out, folder, package) if folder else Path(out, package)
-        jobs.append(LectureJob(path=path, root=base, position=position, output=output, rel=rel))
+        jobs.append(LectureJob(path, base, position, output, rel=rel, stat=stat, order=order))
     return jobs
 
 
@@ -267,7 +286,13 @@ def _lock_digest(entries: Iterable[tuple[str, LockEntry]]) -> str:
 class _Build:
     """One run of the pipeline; see :func:`build`."""
 
-    def __init__(self, jobs: list[LectureJob], options: BuildOptions, whole_tree: bool) -> None:
+    def __init__(
+        self,
+        jobs: list[LectureJob],
+        options: BuildOptions,
+        whole_tree: bool,
+        cached: tuple[dict[str, cache.CacheEntry], str, list[str]] = ({}, "", []),
+    ) -> None:
         self.jobs = jobs
         self.whole_tree = whole_tree
         self.gap = position_gap(len(jobs))
@@ -281,12 +306,7 @@ class _Build:
             self.lock_bytes = None
         self.lock_sha = hashlib.sha256(self.lock_bytes or b"").hexdigest()
         self.now = build_time()
-        incremental = not (
-            options.force or options.check or options.bundle is not None or options.interview
-        )
-        self.cache, cached_lock_sha, self.cached_orphans = (
-            cache.load(options.out) if incremental else ({}, "", [])
-        )
+        self.cache, cached_lock_sha, self.cached_orphans = cached
         self.orphans: list[str] = []
         # The lock is what the cache entries were built against: then no per-lecture check.
         self.lock_trusted = cached_lock_sha == self.lock_sha
@@ -300,13 +320,22 @@ class _Build:
         self.staging = Staging()  # packages and lock, put in place together at the end
 
     def run_lecture(self, job: LectureJob) -> None:
+        rel = job.rel
+        context = cache.context_digest(rel, job.position, self.options_key)
+        entry = self.cache.get(rel)
+        if (
+            entry is not None
+            and entry.context == context
+            and job.stat == (entry.source_size, entry.source_mtime_ns)
+            and self._reuse(rel, entry.digest, job)
+        ):
+            return  # unchanged since the last build, by size and modification time
         try:
             data = read_bytes(job.path)
         except LectureError as exc:
             self._error(exc)
             return
-        rel = job.rel
-        digest = cache.input_digest(data, rel, job.position, self.options_key)
+        digest = cache.input_digest(data, context)
         if self._reuse(rel, digest, job):
             return
         try:
@@ -381,7 +410,10 @@ class _Build:
         report.packages.append(job.output)
         report.diagnostics.extend(Diagnostic(**d) for d in entry.diagnostics)  # type: ignore[arg-type]
         self.kept_lectures.add(entry.lecture_id)
-        self.new_cache[rel] = entry
+        # Same content; the file may have been touched (a git checkout): remember its stat.
+        self.new_cache[rel] = replace(
+            entry, source_size=job.stat[0], source_mtime_ns=job.stat[1], order=job.order
+        )
         return True
 
     def _removed(self, lecture: Lecture, notes: list[NoteSpec], job: LectureJob) -> list[NoteSpec]:
@@ -571,6 +603,10 @@ class _Build:
             cards=sum(count_cards(n) for n in result.notes),
             diagnostics=[d.as_dict() for d in result.lecture.diagnostics],
             media=[_media_stat(p) for p in sorted(set(result.media.sources.values()))],
+            source_size=result.job.stat[0],
+            source_mtime_ns=result.job.stat[1],
+            context=cache.context_digest(result.job.rel, result.job.position, self.options_key),
+            order=result.job.order,
         )
 
     def _extra_packages(self) -> None:
@@ -635,10 +671,18 @@ def build(
 ) -> BuildReport:
     """Build packages for the lectures under ``paths`` (see :class:`BuildOptions`)."""
     options = options or BuildOptions()
-    jobs = discover(paths, options.out, options.root)
+    for raw in paths:  # before the output folder is touched
+        if not raw.exists():
+            raise BuildError(f"{raw}: no such file or folder")
     folder = options.bundle.parent if options.bundle is not None else options.out
     with nullcontext() if options.check else exclusive_build(folder):
-        run = _Build(jobs, options, whole_tree=all(p.is_dir() for p in paths))
+        incremental = not (
+            options.force or options.check or options.bundle is not None or options.interview
+        )
+        cached = cache.load(options.out) if incremental else ({}, "", [])
+        known = {rel: (e.source_size, e.source_mtime_ns, e.order) for rel, e in cached[0].items()}
+        jobs = discover(paths, options.out, options.root, known)
+        run = _Build(jobs, options, whole_tree=all(p.is_dir() for p in paths), cached=cached)
         try:
             with progress(jobs) if progress else nullcontext(jobs) as iterator:
                 for job in iterator:

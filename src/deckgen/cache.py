@@ -37,6 +37,12 @@ class CacheEntry:
     cards: int
     diagnostics: list[dict[str, str | int]] = field(default_factory=list)
     media: list[list[str | int]] = field(default_factory=list)  # [path, size, mtime_ns]
+    # The lecture file as last read (size, mtime_ns): while both are unchanged, and so is
+    # everything else the package depends on (``context``), the file is not even read.
+    source_size: int = -1
+    source_mtime_ns: int = -1
+    context: str = ""
+    order: float | None = None  # its front-matter ``order:``
 
 
 @lru_cache(maxsize=1)
@@ -49,14 +55,19 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def input_digest(data: bytes, rel_path: str, position: int, options: str) -> str:
-    """Digest of everything a lecture's package depends on besides the lock."""
+def context_digest(rel_path: str, position: int, options: str) -> str:
+    """Digest of what a lecture's package depends on besides its text and the lock:
+    deckgen's code, the lecture's path and place in the course, the build options."""
     h = hashlib.sha256(code_fingerprint().encode())
     for part in (rel_path, str(position), options):
         h.update(part.encode("utf-8"))
         h.update(b"\x00")
-    h.update(data)
     return h.hexdigest()
+
+
+def input_digest(data: bytes, context: str) -> str:
+    """Digest of everything a lecture's package depends on besides the lock."""
+    return hashlib.sha256(context.encode() + b"\x00" + data).hexdigest()
 
 
 def load(out: Path) -> tuple[dict[str, CacheEntry], str, list[str]]:
