@@ -208,10 +208,11 @@ def discover(
     for raw in paths:
         path = raw.resolve()
         if path.is_dir():
-            for folder, dirs, files in os.walk(path):
+            top = str(path)
+            for folder, dirs, files in os.walk(top):
                 dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
-                prefix = os.path.relpath(folder, path).replace(os.sep, "/")
-                prefix = "" if prefix == "." else prefix + "/"
+                below = folder[len(top) :].lstrip(os.sep)  # os.walk joins onto ``top``
+                prefix = below.replace(os.sep, "/") + "/" if below else ""
                 for name in files:
                     if _is_lecture_name(name):
                         found.setdefault(Path(folder, name), (path, prefix + name))
