@@ -108,6 +108,7 @@ class LectureResult:
     deck: str
     digest: str
     media: MediaContext
+    context: str  # see cache.context_digest
 
 
 @dataclass
@@ -365,7 +366,9 @@ class _Build:
                 )
             )
             return
-        self.results.append(LectureResult(job, lecture, notes, deck_name(lecture), digest, media))
+        self.results.append(
+            LectureResult(job, lecture, notes, deck_name(lecture), digest, media, context)
+        )
 
     def _keep_cloze_numbers(self, note: NoteSpec) -> NoteSpec:
         if not note.cloze_slots or not self.lock_bytes:
@@ -606,7 +609,7 @@ class _Build:
             media=[_media_stat(p) for p in sorted(set(result.media.sources.values()))],
             source_size=result.job.stat[0],
             source_mtime_ns=result.job.stat[1],
-            context=cache.context_digest(result.job.rel, result.job.position, self.options_key),
+            context=result.context,
             order=result.job.order,
         )
 

@@ -528,7 +528,7 @@ def build_notes(
                 tags=(f"deckgen::{draft.kind}", lecture_tag(lecture)),
                 line=draft.line,
                 due=base + min(index, gap - 1),
-                cloze_slots=cloze_slots(draft.slots),
+                cloze_slots=numbered_slots(draft.slots),
             )
         )
     return notes
@@ -538,7 +538,7 @@ _CLOZE_OPEN_RE = re.compile(r"\{\{c(\d+)::")
 RETIRED = "~"
 
 
-def cloze_slots(ids: Sequence[str]) -> tuple[str, ...]:
+def numbered_slots(ids: Sequence[str]) -> tuple[str, ...]:
     """Slots for items numbered in document order: ``("1:<id>", "2:<id>", …)``."""
     return tuple(f"{n}:{ident}" for n, ident in enumerate(ids, start=1))
 
@@ -563,7 +563,7 @@ def renumber_clozes(note: NoteSpec, previous: Sequence[str]) -> NoteSpec:
 
     Anki keeps a cloze note's cards by number, so numbering items by position would hand
     one item's review history to another whenever an item is inserted, moved or removed.
-    ``previous`` is the note's slots from the lock (see :func:`cloze_slots`). Unchanged
+    ``previous`` is the note's slots from the lock (see :func:`numbered_slots`). Unchanged
     and moved items keep their numbers; an item edited in place (same spot, new text)
     keeps the number of the one it replaces; a returning item gets its old number back;
     a new item gets a number never used before; a removed item's number is retired.
