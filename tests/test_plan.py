@@ -251,6 +251,16 @@ def test_higher_retention_means_more_reviews() -> None:
     assert high.total_reviews > low.total_reviews * 1.2
 
 
+def test_learning_steps_of_the_preset_are_simulated() -> None:
+    short = make_plan(LECTURES, settings(good_rate=1.0))
+    day_step = make_plan(LECTURES, settings(good_rate=1.0, learning_steps=(1.0, 10.0, 1440.0)))
+    # A one-day learning step adds a review the day after each introduction.
+    assert day_step.days[1].reviews > short.days[1].reviews
+    assert "1m 10m 1d" in day_step.assumption
+    with pytest.raises(PlanError, match="learning_steps"):
+        make_plan(LECTURES, settings(learning_steps=(0.0,)))
+
+
 def test_assumption_states_the_answer_quality() -> None:
     plan = make_plan(LECTURES, settings(good_rate=0.8))
     assert "80%" in plan.assumption

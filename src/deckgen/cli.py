@@ -423,6 +423,10 @@ def inspect_cmd(package: Path, fmt: str) -> None:
     help="FSRS desired retention (default: the project's deck options, else 0.9).",
 )
 @click.option(
+    "--learning-steps",
+    help='Learning steps, e.g. "1m 10m 1d" (default: the project\'s deck options, else 1m 10m).',
+)
+@click.option(
     "--good-rate",
     type=click.FloatRange(min=0, max=1, min_open=True),
     default=0.85,
@@ -449,6 +453,7 @@ def plan_cmd(
     ready_days: int,
     new_per_day: int | None,
     desired_retention: float | None,
+    learning_steps: str | None,
     good_rate: float,
     fmt: str,
     chart: Path | None,
@@ -474,9 +479,9 @@ def plan_cmd(
         raise click.UsageError("--chart must name a .png or .svg file")
     paths, root = _default_paths(paths, root)
     project, _, _ = project_settings()
-    retention = project.desired_retention if desired_retention is None else desired_retention
+    flags = {"desired-retention": desired_retention, "learning-steps": learning_steps}
     try:
-        apply(project, {"desired-retention": retention}, "command line")
+        deck = apply(project, {k: v for k, v in flags.items() if v is not None}, "command line")
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from None
     results, report = collect(list(paths), BuildOptions(root=root, project=project))
@@ -492,8 +497,10 @@ def plan_cmd(
         interview=interview_date.date(),
         new_per_day=new_per_day,
         ready_days=ready_days,
-        desired_retention=retention,
+        desired_retention=deck.desired_retention,
         good_rate=good_rate,
+        learning_steps=deck.learning_steps,
+        max_interval=deck.max_interval,
     )
     try:
         plan = make_plan(lectures, settings)

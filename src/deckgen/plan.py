@@ -74,6 +74,8 @@ class PlanSettings:
     desired_retention: float = 0.9
     good_rate: float = 0.85
     seed: int = 0
+    learning_steps: tuple[float, ...] = (1.0, 10.0)  # minutes, as in the deck preset
+    max_interval: int = 36500  # days
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,15 @@ def _check_settings(settings: PlanSettings, total_cards: int) -> None:
         raise PlanError(f"new_per_day must be a whole number, at least 1 (got {pace!r})")
     if isinstance(settings.seed, bool) or not isinstance(settings.seed, int):
         raise PlanError(f"seed must be a whole number (got {settings.seed!r})")
+    steps = settings.learning_steps
+    if not steps or not all(isinstance(m, int | float) and m > 0 for m in steps):
+        raise PlanError(f"learning_steps must be positive minutes (got {steps!r})")
+    if (
+        isinstance(settings.max_interval, bool)
+        or not isinstance(settings.max_interval, int)
+        or (settings.max_interval < 1)
+    ):
+        raise PlanError(f"max_interval must be at least 1 day (got {settings.max_interval!r})")
 
 
 def _check_lectures(lectures: Sequence[tuple[str, int]]) -> None:
@@ -241,7 +252,12 @@ def _review_curve(settings: PlanSettings, horizon: int) -> list[float]:
     """
     from fsrs import Card, Rating, Scheduler
 
-    scheduler = Scheduler(desired_retention=settings.desired_retention, enable_fuzzing=False)
+    scheduler = Scheduler(
+        desired_retention=settings.desired_retention,
+        learning_steps=tuple(datetime.timedelta(minutes=m) for m in settings.learning_steps),
+        maximum_interval=settings.max_interval,
+        enable_fuzzing=False,
+    )
     rng = random.Random(settings.seed)
     good_rate = settings.good_rate
     utc = datetime.UTC
@@ -267,11 +283,18 @@ def _review_curve(settings: PlanSettings, horizon: int) -> list[float]:
     return [count / samples for count in totals]
 
 
+def _steps(minutes: Sequence[float]) -> str:
+    from deckgen.settings import format_step
+
+    return " ".join(format_step(m) for m in minutes)
+
+
 def _assumption(settings: PlanSettings) -> str:
     return (
         f"Assumes each review is answered Good with probability {settings.good_rate:.0%} and "
         f"Again otherwise, with FSRS default parameters at {settings.desired_retention:.0%} "
-        "desired retention; reviews are expected values from a seeded simulation."
+        f"desired retention and learning steps {_steps(settings.learning_steps)}; reviews are "
+        "expected values from a seeded simulation."
     )
 
 
@@ -381,6 +404,8 @@ def plan_json(plan: Plan) -> str:
             "desired_retention": s.desired_retention,
             "good_rate": s.good_rate,
             "seed": s.seed,
+            "learning_steps_minutes": list(s.learning_steps),
+            "max_interval": s.max_interval,
         },
         "new_per_day": plan.new_per_day,
         "ready_date": plan.ready_date.isoformat(),
