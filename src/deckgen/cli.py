@@ -9,7 +9,6 @@ import re
 import signal
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -510,7 +509,8 @@ def plan_cmd(
     render = {"table": plan_table, "json": plan_json, "csv": plan_csv}[fmt]
     click.echo(render(plan), nl=False)
     if chart is not None:
-        _write_chart(plan, chart, plan_chart)
+        plan_chart(plan, chart)
+        click.echo(f"chart written to {chart}", err=True)
 
 
 @main.command("preview")
@@ -585,21 +585,6 @@ def preview_cmd(
             f"(rendered by {described})"
         )
     sys.exit(1 if report.errors else 0)
-
-
-def _write_chart(plan: Any, chart: Path, draw: Any) -> None:
-    """Draw to a temporary file beside ``chart``, then rename: no half-written image."""
-    chart.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".deckgen-", suffix=chart.suffix, dir=chart.parent)
-    os.close(handle)
-    try:
-        draw(plan, Path(temp))
-        os.chmod(temp, 0o644)
-        os.replace(temp, chart)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-    click.echo(f"chart written to {chart}", err=True)
 
 
 def _default_paths(

@@ -441,6 +441,7 @@ def plan_chart(plan: Plan, path: Path) -> None:
 
     Bars show new cards per day, a line the expected reviews per day, over a dated x-axis, with
     a dashed vertical line at the ready date. Raises :class:`ValueError` for another suffix.
+    The file is written whole or not at all (a temporary file beside it, then a rename).
     """
     path = Path(path)
     kind = path.suffix.lower().lstrip(".")
@@ -450,6 +451,8 @@ def plan_chart(plan: Plan, path: Path) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
+
+    from deckgen.package import write_atomic
 
     s = plan.settings
     dates = [day.date for day in plan.days]
@@ -491,4 +494,6 @@ def plan_chart(plan: Plan, path: Path) -> None:
     )
     axes.legend(loc="best")
     metadata = {"Date": None} if kind == "svg" else {}
-    figure.savefig(path, format=kind, dpi=100, metadata=metadata)
+    image = io.BytesIO()
+    figure.savefig(image, format=kind, dpi=100, metadata=metadata)
+    write_atomic(path, image.getvalue())
