@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from deckgen import cache
+from deckgen.atomic import Staging
 from deckgen.cards import (
     NoteSpec,
     build_notes,
@@ -41,7 +42,7 @@ from deckgen.lock import (
 )
 from deckgen.model import Diagnostic, Lecture
 from deckgen.notetypes import model_for
-from deckgen.package import DeckSpec, Staging, apkg_bytes, collection_bytes
+from deckgen.package import DeckSpec, apkg_bytes, collection_bytes
 from deckgen.parse import parse_lecture
 from deckgen.render import MediaContext, collecting_media
 from deckgen.settings import DeckSettings, SettingsError, apply

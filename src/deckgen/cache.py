@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from deckgen import __version__
-from deckgen.package import write_atomic
+from deckgen.atomic import write_atomic
 
 CACHE_DIR = ".deckgen-cache"
 _FILE = "lectures.json"

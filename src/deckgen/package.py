@@ -1,4 +1,4 @@
-"""Package stage: notes → ``.apkg`` bytes, written atomically.
+"""Package stage: notes → ``.apkg`` bytes (written by :mod:`deckgen.atomic`).
 
 genanki builds the collection, but into an in-memory SQLite database (its
 ``Package.write_to_file`` leaves a temporary database per package in TMPDIR and
@@ -8,19 +8,14 @@ and order, so the same notes and times give byte-identical output.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import itertools
 import json
-import os
-import signal
 import sqlite3
-import tempfile
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import genanki
 
@@ -164,78 +159,3 @@ def _write_entry(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     info.create_system = 3
     info.external_attr = 0o100644 << 16
     zf.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
-
-
-def _temp_copy(path: Path, data: bytes) -> str:
-    """``data`` in a new temporary file beside ``path`` (same file system: renames are atomic)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return tmp
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, then rename.
-
-    Readers see either the old file or the new one, never a partial write.
-    """
-    tmp = _temp_copy(path, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-class Staging:
-    """Files written beside their targets and put in place together by :meth:`commit`.
-
-    Until the commit nothing in the output folder changes; :meth:`discard` (also on
-    any error) removes the temporary files. The commit renames with SIGINT and SIGTERM
-    held back, so an interrupt lands before all of the renames or after them.
-    """
-
-    def __init__(self) -> None:
-        self._pending: list[tuple[str, Path]] = []
-
-    def add(self, path: Path, data: bytes) -> None:
-        """Write ``data`` for ``path`` to a temporary file; ``path`` is untouched for now."""
-        self._pending.append((_temp_copy(path, data), path))
-
-    def commit(self) -> None:
-        """Rename every staged file onto its target."""
-        with _signals_held():
-            for tmp, path in self._pending:
-                os.replace(tmp, path)
-            self._pending = []
-
-    def discard(self) -> None:
-        """Remove every staged temporary file."""
-        for tmp, _ in self._pending:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-        self._pending = []
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    held = {signal.SIGINT, signal.SIGTERM}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):  # not POSIX, or not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -452,7 +452,7 @@ def plan_chart(plan: Plan, path: Path) -> None:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 
-    from deckgen.package import write_atomic
+    from deckgen.atomic import write_atomic
 
     s = plan.settings
     dates = [day.date for day in plan.days]
