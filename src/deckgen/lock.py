@@ -32,7 +32,7 @@ class LockEntry:
     guid: str
     modified: int
     digest: str
-    clozes: tuple[str, ...] = ()  # cloze notes: the item behind each cloze number
+    clozes: tuple[str, ...] = ()  # cloze notes: NoteSpec.cloze_slots ("number:item-id", …)
 
 
 def content_digest(note: NoteSpec) -> str:
