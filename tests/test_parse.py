@@ -140,9 +140,11 @@ def test_star_recap_without_question_is_a_concept(parse_text: Parse) -> None:
         - **Result**: Highlight the outcome.
         """)
     assert lec.stories == []
-    [concept] = lec.concepts
-    assert concept.name == "The STAR Framework"
-    assert "Describe the context" in concept.details
+    # No definition: the labelled parts are a list, each asked with its label as the cue.
+    assert lec.concepts == []
+    [section] = lec.sections
+    assert section.shape == "list" and section.path[-1] == "The STAR Framework"
+    assert [e.label for e in section.entries] == ["Situation", "Task", "Action", "Result"]
 
 
 def test_question_bullet_and_question_heading(parse_text: Parse) -> None:
@@ -251,7 +253,8 @@ def test_generic_sections_become_recall_sections(parse_text: Parse) -> None:
         **Answer:** A read that finds nothing in the cache.
         """)
     paths = [s.path for s in lec.sections]
-    assert ("Cache Strategies",) in paths
+    # The text before the first section introduces the lecture: it makes no section.
+    assert ("Cache Strategies",) not in paths
     assert ("Cache-aside", "How it works") in paths
     assert ("Cache-aside", "Example flow") in paths
     assert ("Cache-aside", "Q1: What is a cache miss?") in paths

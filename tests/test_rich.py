@@ -43,9 +43,9 @@ public String get(String key) {
 | Writes | Go to the database | Go to cache and database |
 | Staleness | Possible | Rare |
 
-## Latency Formula
+## Expected Latency
 
-The expected latency is:
+The expected latency of a read is the weighted sum of both paths:
 
 $$
 L = h \\cdot L_{cache} + (1 - h) \\cdot L_{db}
@@ -147,7 +147,7 @@ def test_code_is_highlighted_and_scrolls(rich: dict) -> None:
     assert '<pre class="dg-code dg-hl" data-lang="java">' in answer
     assert '<span class="kd">public</span>' in answer  # a Pygments keyword token
     python = _answer(rich, "recall", 'data-lang="python"')
-    assert "Recall the Python code for" in python
+    assert "write the Python code" in python
     # Night-mode colours for the tokens and sideways scrolling ship in the note type's CSS.
     css = rich["css"]
     assert re.search(r"\.nightMode[^{]*\.dg-hl \.k\b", css)
@@ -167,7 +167,7 @@ def test_table_renders_and_asks_one_cell_at_a_time(rich: dict) -> None:
 
 
 def test_math_becomes_mathjax_but_not_inside_code(rich: dict) -> None:
-    answer = _answer(rich, "recall", "expected latency")
+    answer = _answer(rich, "recall", "expected latency")  # asked as its definition
     assert r"\[L = h \cdot L_{cache}" in answer
     assert r"\(h\)" in answer
     assert "<code>$HOME</code>" in answer

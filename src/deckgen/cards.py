@@ -13,8 +13,9 @@ import html
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import genanki
 
@@ -32,8 +33,16 @@ from deckgen.model import (
     TipGroup,
 )
 from deckgen.notetypes import field_names
-from deckgen.render import block_html, code_language, inline_html, plain_text
+from deckgen.render import block_html, inline_html, plain_text
 from deckgen.source import user_path
+from deckgen.wording import (
+    ANNOUNCE_RE,
+    MAX_ANSWER_WORDS,
+    content_words,
+    is_fact_sentence,
+    sentences,
+    words,
+)
 
 ITEMS_PER_LECTURE = 1000  # position gap between lectures: lecture × 1000 + item
 LONG_ANSWER_CHARS = 2500
@@ -115,116 +124,210 @@ def item_id(text: str) -> str:
     return hashlib.sha256(normalize_name(plain_text(text)).encode("utf-8")).hexdigest()[:8]
 
 
-def _cloze_list(entries: tuple[ListEntry, ...] | list[ListEntry]) -> tuple[str, tuple[str, ...]]:
-    """One cloze per entry (a bold label stays visible as the cue), and the entries' ids."""
-    items = []
-    ids = tuple(item_id(e.label or e.text) for e in entries)
-    for n, entry in enumerate(entries, start=1):
-        if entry.label and (entry.text or entry.children):
-            items.append(
-                f"<li><b>{inline_html(entry.label)}</b>: {_cloze(n, _entry_html(entry))}</li>"
-            )
-        elif entry.label:
-            items.append(f"<li>{_cloze(n, inline_html(entry.label))}</li>")
+# `X → Y`, `X: Y`, `X = Y`: X is the cue, Y the fact (X short, so it names something).
+_CUE_SPLIT_RE = re.compile(
+    r"^(?P<cue>[^:→=]{1,60}?)\s*(?P<sep>→|->|=>|=|:)\s+(?P<fact>\S.*)$", re.S
+)
+_CUE_PAREN_RE = re.compile(r"^(?P<cue>[^()]{1,40}?)\s*\((?P<fact>[^()]{1,60})\)\s*\.?$", re.S)
+_MAX_CUE_WORDS = 6
+
+
+def _split_cue(text: str) -> tuple[str, str, str] | None:
+    """``X → Y`` (and ``X: Y``, ``X = Y``, ``X (Y)``) as (cue, separator, fact)."""
+    text = text.strip()
+    m = _CUE_SPLIT_RE.match(text)
+    if m and len(m.group("cue").split()) <= _MAX_CUE_WORDS and "`" not in m.group("cue"):
+        return m.group("cue"), m.group("sep"), m.group("fact")
+    m = _CUE_PAREN_RE.match(text)
+    if m and len(m.group("cue").split()) <= 4 and not m.group("fact").lower().startswith("e.g"):
+        return m.group("cue"), "(", m.group("fact")
+    return None
+
+
+_MAX_HIDDEN_WORDS = 10  # a longer item is a sentence: hide its key term, or nothing
+_MAX_TIP_WORDS = 30
+_KEY_SPAN_RE = re.compile(r"\*\*[^*]+\*\*|`[^`]+`")
+_EXAMPLE_HINT_RE = re.compile(
+    r"^(?P<what>[^()]{3,}?)\s*(?P<hint>\((?:e\.g\.|for example|like|such as)[^()]*\)\.?)$", re.S
+)
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in content_words(plain_text(text)) if len(w) > 2}
+
+
+def restates(label: str, text: str) -> bool:
+    """Whether ``text`` mostly repeats ``label`` ("Immutable: cannot be changed" does not;
+    "Same Direction: both pointers move in the same direction" does)."""
+    named = _stems(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", label))
+    return bool(named) and len(named & _stems(text)) * 2 >= len(named)
+
+
+def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str | None:
+    """One list item with its fact hidden (a label or a short cue stays visible as the
+    cue), or None when the item has no fact short enough to ask for."""
+    if entry.label and (entry.text or entry.children):
+        if restates(entry.label, entry.text):  # the label is the fact: ask for it
+            return f"{_cloze(n, '<b>' + inline_html(entry.label) + '</b>')}: {_entry_html(entry)}"
+        return f"<b>{inline_html(entry.label)}</b>: {_cloze(n, _entry_html(entry))}"
+    if entry.label:
+        return _cloze(n, inline_html(entry.label))
+    if entry.children:
+        return None
+    text = entry.text.strip()
+    split = _split_cue(text)
+    if split is not None and split[1] != "(":
+        cue, sep, fact = split
+        return f"{inline_html(cue)} {_esc(sep)} {_cloze(n, inline_html(fact))}"
+    hinted = _EXAMPLE_HINT_RE.match(text)
+    if hinted and len(words(plain_text(hinted.group("what")))) <= _MAX_HIDDEN_WORDS:
+        # "Highlight rapid action (e.g., …)": the example is the cue.
+        hint = protect_cloze(inline_html(hinted.group("hint")))
+        return f"{_cloze(n, inline_html(hinted.group('what')))} {hint}"
+    if len(words(plain_text(text))) <= most:
+        return _cloze(n, inline_html(text))
+    spans = _KEY_SPAN_RE.findall(text)
+    if spans:  # the author's bold or code marks the key term
+        key = spans[0]
+        before, _, after = text.partition(key)
+        return (
+            protect_cloze(inline_html(before))
+            + " "
+            + _cloze(n, inline_html(key))
+            + " "
+            + protect_cloze(inline_html(after))
+        ).strip()
+    return None
+
+
+def _cloze_list(
+    entries: Sequence[ListEntry], most: int = _MAX_HIDDEN_WORDS
+) -> tuple[str, tuple[str, ...]]:
+    """One cloze per entry that has a fact to ask (the others are shown as context),
+    and the asked entries' ids (for keeping cloze numbers). Entries longer than ``most``
+    words are asked only for their key term."""
+    items: list[str] = []
+    ids: list[str] = []
+    for entry in entries:
+        asked = _cloze_item(len(ids) + 1, entry, most)
+        if asked is None:
+            items.append(f"<li>{protect_cloze(_entry_html(entry))}</li>")
         else:
-            items.append(f"<li>{_cloze(n, _entry_html(entry))}</li>")
-    return "<ul>" + "".join(items) + "</ul>", ids
+            items.append(f"<li>{asked}</li>")
+            ids.append(item_id(entry.label or entry.text))
+    return "<ul>" + "".join(items) + "</ul>", tuple(ids)
 
 
-def _concept(concept: Concept) -> _Draft:
-    parts = []
-    for label, value in (
-        ("Definition", concept.definition),
-        ("Key aspects", concept.key_aspects),
-        ("Examples", concept.examples),
-    ):
-        if value:
-            parts.append(f"<dt>{label}</dt><dd>{block_html(value)}</dd>")
-    answer = f"<dl>{''.join(parts)}</dl>" if parts else ""
-    if concept.details:
-        answer += block_html(concept.details)
+def _gist(prose: str) -> tuple[str, str]:
+    """(the leading fact sentences of ``prose`` up to the answer limit, the rest)."""
+    taken: list[str] = []
+    rest: list[str] = []
+    count = 0
+    for sentence in sentences(prose):
+        n = len(words(plain_text(sentence)))
+        if not rest and is_fact_sentence(sentence) and (count + n <= MAX_ANSWER_WORDS or not taken):
+            if n > MAX_ANSWER_WORDS * 1.5:
+                rest.append(sentence)
+                continue
+            taken.append(sentence)
+            count += n
+        elif taken:
+            rest.append(sentence)
+    return " ".join(taken), " ".join(rest)
+
+
+def _after(prose: str, sentence: str) -> str:
+    """``prose`` (block Markdown) after its first ``sentence``, blocks kept."""
+    flat = re.sub(r"\s+", " ", prose)
+    start = flat.find(sentence)
+    if start < 0:
+        return prose
+    # Find where the sentence ends in the original text by counting its characters.
+    count, index = 0, 0
+    target = len(sentence.replace(" ", ""))
+    while index < len(prose) and count < target:
+        if not prose[index].isspace():
+            count += 1
+        index += 1
+    return prose[index:].strip()
+
+
+def _defines(sentence: str, subject: str) -> bool:
+    """Whether ``sentence`` is about ``subject`` from its first words ("X is …", "The X
+    technique uses …"): then it is asked as the definition of X."""
+    opening = words(plain_text(sentence))
+    named = content_words(re.sub(r"\(.*?\)", " ", subject)) or content_words(subject)
+    if not named or len(opening) < 5:
+        return False
+    head = set(opening[: len(words(subject)) + 2])
+    return len(named & head) * 3 >= len(named) * 2
+
+
+# --- Drafters: one per kind of model item ---------------------------------------------
+
+
+# Parent headings that only group sections ("Key Concepts"): the lecture is the subject.
+_GROUPING_HEADINGS = frozenset(
+    {"key concepts", "core concepts", "concepts", "overview", "details", "deep dive", "basics"}
+)
+
+
+def _subject(lecture: Lecture, section: Section) -> str:
+    """What a section is about: its parent heading, else the lecture."""
+    if len(section.path) > 1 and normalize_name(section.path[-2]) not in _GROUPING_HEADINGS:
+        return section.path[-2]
+    return lecture.title
+
+
+def _concept(concept: Concept, lecture: Lecture) -> _Draft | None:
+    if not concept.definition:
+        return None
     name = inline_html(concept.name)
-    prompt = (
-        f"What is <b>{name}</b>? Define it, with its key aspects and an example."
-        if concept.definition
-        else f"Explain <b>{name}</b>."
-    )
+    if concept.facet == "intent":
+        prompt = f"What is the intent of the <b>{name}</b>?"
+    else:
+        prompt = f"What is <b>{name}</b>?"
+    extra = []
+    for label, value in (("Key aspects", concept.key_aspects), ("Examples", concept.examples)):
+        if value:
+            extra.append(f"<dt>{label}</dt><dd>{block_html(value)}</dd>")
     return _Draft(
         "concept",
         (concept.name,),
         "qa",
-        {"Prompt": prompt, "Answer": answer, "Context": "Key concept"},
+        {
+            "Prompt": prompt,
+            "Answer": block_html(concept.definition),
+            "Context": _esc(lecture.title if concept.facet else "Key concept"),
+            "Extra": (f"<dl>{''.join(extra)}</dl>" if extra else "")
+            + (block_html(concept.details) if concept.details else ""),
+        },
         concept.line,
     )
 
 
-# Labels that name a facet of the section they sit in rather than a term of their own.
-FACET_LABELS = frozenset(
-    {
-        "purpose",
-        "tips",
-        "tip",
-        "example",
-        "examples",
-        "issue",
-        "issues",
-        "big o",
-        "complexity",
-        "time complexity",
-        "space complexity",
-        "pattern applied",
-        "pros",
-        "cons",
-        "benefit",
-        "benefits",
-        "drawback",
-        "drawbacks",
-        "trade-off",
-        "trade-offs",
-        "tradeoffs",
-        "use case",
-        "use cases",
-        "why",
-        "how",
-        "when",
-        "note",
-        "focus",
-        "impact",
-        "approach",
-        "solution",
-        "problem",
-        "goal",
-        "result",
-        "outcome",
-        "key idea",
-        "idea",
-        "rule",
-        "analogy",
-    }
-)
-
-
-def _term(term: Term, ambiguous: bool) -> _Draft:
+def _term(term: Term, lecture: Lecture) -> _Draft | None:
     name = _esc(term.term)
-    where = _esc(term.context.split(" › ")[-1]) if term.context else ""
-    if (ambiguous or normalize_name(term.term) in FACET_LABELS) and where:
-        prompt = f"<i>{where}</i>: what about <b>{name}</b>?"
-    else:
-        prompt = f"What is meant by <b>{name}</b>?"
+    definition, _, more = term.definition.partition("\n\n")
+    if len(words(plain_text(definition))) < 3 and more:
+        definition, more = term.definition, ""
+    if restates(term.term, definition) and len(words(plain_text(definition))) <= 8:
+        return None  # "CanCommit: ask if they can commit" asks nothing
     return _Draft(
         "term",
-        (term.context, term.term),
+        (term.term,),
         "qa",
         {
-            "Prompt": prompt,
-            "Answer": block_html(term.definition),
+            "Prompt": f"What is meant by <b>{name}</b>?",
+            "Answer": block_html(definition),
             "Context": _esc(term.context),
+            "Extra": block_html(more) if more.strip() else "",
         },
         term.line,
     )
 
 
-def _question(question: Question) -> _Draft:
+def _question(question: Question, lecture: Lecture) -> _Draft:
     return _Draft(
         "question",
         (question.context, plain_text(question.question)),
@@ -238,14 +341,38 @@ def _question(question: Question) -> _Draft:
     )
 
 
-def _story(story: StarStory) -> _Draft:
-    rows = "".join(
-        f"<dt>{part}</dt><dd>{_cloze(STAR_CLOZE[part], inline_html(text))}</dd>"
-        for part, text in story.parts
-    )
+# A Task that only says whose job it was restates the question: shown, not asked.
+_RESTATING_RE = re.compile(
+    r"^[\"“]?(?:as (?:an? |the )?[^,]{1,40},\s*)?(?:i was|i am|i'm|my (?:task|role|job|goal) was|"
+    r"i had to|i needed to)\b",
+    re.I,
+)
+
+
+def _restates(part: str, text: str, story: StarStory) -> bool:
+    if part != "Task":
+        return False
+    plain = plain_text(text)
+    if _RESTATING_RE.match(plain) and len(words(plain)) <= 15:
+        return True
+    said = content_words(plain)
+    known = content_words(plain_text(story.question))
+    known |= {w for p, t in story.parts if p == "Situation" for w in content_words(t)}
+    return bool(said) and len(said - known) <= 1
+
+
+def _story(story: StarStory, lecture: Lecture) -> _Draft:
+    rows = []
+    for part, text in story.parts:
+        shown = inline_html(text)
+        if not _restates(part, text, story):
+            shown = _cloze(STAR_CLOZE[part], shown)
+        else:
+            shown = protect_cloze(shown)
+        rows.append(f"<dt>{part}</dt><dd>{shown}</dd>")
     text = (
         f'<div class="dg-question">{protect_cloze(inline_html(story.question))}</div>'
-        f'<dl class="dg-star">{rows}</dl>'
+        f'<dl class="dg-star">{"".join(rows)}</dl>'
     )
     context = "STAR story" + (f" · {_esc(story.label)}" if story.label else "")
     return _Draft(
@@ -257,18 +384,22 @@ def _story(story: StarStory) -> _Draft:
     )
 
 
-def _tips(group: TipGroup) -> _Draft:
+def _tips(group: TipGroup, lecture: Lecture) -> _Draft | None:
     context = _esc(
         group.section if group.name == group.section else f"{group.section} › {group.name}"
     )
-    text, ids = _cloze_list(group.tips)
+    text, ids = _cloze_list(group.tips, most=_MAX_TIP_WORDS)  # a tip is its own fact
+    if not ids:
+        return None
     values = {"Text": text, "Context": context}
     return _Draft("tip", (group.section, group.name), "cloze", values, group.line, ids)
 
 
-def _strategy(strategy: Strategy) -> _Draft:
+def _strategy(strategy: Strategy, lecture: Lecture) -> _Draft | None:
     extra = f"<b>Example</b>: {inline_html(strategy.example)}" if strategy.example else ""
     tactics, ids = _cloze_list(strategy.tactics)
+    if not ids:
+        return None
     return _Draft(
         "strategy",
         (strategy.name,),
@@ -284,37 +415,34 @@ def _strategy(strategy: Strategy) -> _Draft:
     )
 
 
-def _objectives(lecture: Lecture) -> _Draft:
-    objectives, ids = _cloze_list(lecture.objectives)
-    return _Draft(
-        "objective",
-        ("learning objectives",),
-        "cloze",
-        {
-            "Text": '<div class="dg-question">After this lecture you can:</div>' + objectives,
-            "Context": "Learning objectives",
-        },
-        lecture.objectives_line,
-        ids,
-    )
-
-
-def _table(table: Table) -> _Draft:
-    """One cloze per body cell: each card hides a cell, its row and column stay visible."""
+def _table(table: Table, lecture: Lecture) -> _Draft | None:
+    """One cloze per body cell that says something its row and column do not already say."""
     head = "".join(f"<th>{protect_cloze(inline_html(h))}</th>" for h in table.header)
     rows = []
     ids: list[str] = []
     for row in table.rows:
         cells = [f"<th>{protect_cloze(inline_html(row[0]))}</th>"]
         for column, cell in enumerate(row[1:], start=1):
-            if plain_text(cell):
-                # A cell is known by its row and column, so an edited value keeps its card.
-                column_name = table.header[column] if column < len(table.header) else ""
-                ids.append(item_id(f"{row[0]} | {column_name}"))
-                cells.append(f"<td>{_cloze(len(ids), inline_html(cell))}</td>")
-            else:
-                cells.append("<td></td>")
+            column_name = table.header[column] if column < len(table.header) else ""
+            value = normalize_name(cell)
+            others = {
+                normalize_name(r[column]) for r in table.rows if r is not row and column < len(r)
+            }
+            trivial = (
+                not re.search(r"[^\W\d_]{2}", value.replace("yes", "").replace("no", ""))
+                or value in (normalize_name(row[0]), normalize_name(column_name))
+                or value in others
+                or len(words(value)) > MAX_ANSWER_WORDS
+            )
+            if trivial:
+                cells.append(f"<td>{protect_cloze(inline_html(cell))}</td>")
+                continue
+            # A cell is known by its row and column, so an edited value keeps its card.
+            ids.append(item_id(f"{row[0]} | {column_name}"))
+            cells.append(f"<td>{_cloze(len(ids), inline_html(cell))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
+    if not ids:
+        return None
     text = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     return _Draft(
         "table",
@@ -327,74 +455,177 @@ def _table(table: Table) -> _Draft:
 
 
 _QUESTION_NUMBER_RE = re.compile(r"^(?:q|question)\s*\d+\s*[:.)-]\s*(?=\S)", re.I)
-_CODE_HEADING_RE = re.compile(r"^(?:code\s+example|example|implementation)\s*:\s*(?=\S)", re.I)
+_CODE_HEADING_RE = re.compile(
+    r"^(?:code\s+example|example|implementation|java example)\s*[:–—-]\s*(?=\S)", re.I
+)
+_MAX_ASKED_CODE_LINES = 6  # code a candidate can write from memory on a card
+_COMPLEXITY_RE = re.compile(r"\(?\s*(O\([^()]*(?:\([^()]*\)[^()]*)*\))\s*\)?")
 
 
-# Headings that only mean something under their parent ("Pros" of what?).
-_FACET_SECTIONS = FACET_LABELS | {
-    "introduction",
-    "concept",
-    "definition",
-    "how it works",
-    "example flow",
-    "structure",
-    "implementation",
-    "usage",
-    "advantages",
-    "disadvantages",
-    "limitations",
-    "applicability",
-    "participants",
-    "consequences",
-    "intent",
-    "motivation",
-    "common use cases",
-    "key takeaways",
-    "summary",
-}
-
-
-def _section(section: Section) -> _Draft:
+def _section(section: Section, lecture: Lecture) -> _Draft | None:
+    """A section no extractor claimed: asked in the form its shape allows, or not at all."""
     heading = section.path[-1]
-    language = code_language(section.body)
+    subject = _subject(lecture, section)
+    context = _esc(" › ".join(section.path[:-2]))  # the prompt names the parent
     if heading.rstrip().endswith("?"):
         prompt = f"<b>{_esc(_QUESTION_NUMBER_RE.sub('', heading))}</b>"
-    elif len(section.path) > 1 and normalize_name(heading) in _FACET_SECTIONS and not language:
-        prompt = f"<i>{_esc(section.path[-2])}</i>: what about <b>{_esc(heading)}</b>?"
-    elif language:
-        subject = _CODE_HEADING_RE.sub("", heading)
-        prompt = f"Recall the {_esc(language)} code for <b>{_esc(subject)}</b>."
     else:
-        prompt = f"What does the lecture say about <b>{_esc(heading)}</b>?"
-    return _Draft(
-        "recall",
-        section.path,
-        "qa",
-        {
-            "Prompt": prompt,
-            "Answer": block_html(section.body),
-            "Context": _esc(" › ".join(section.path[:-1])),
-        },
-        section.line,
+        prompt = f"<b>{_esc(subject)}</b> — {_esc(heading)}?"
+
+    def qa(prompt: str, answer: str, extra: str = "") -> _Draft:
+        values = {"Prompt": prompt, "Answer": answer, "Context": context, "Extra": extra}
+        return _Draft("recall", section.path, "qa", values, section.line)
+
+    if section.shape == "list":
+        entries = [e for e in section.entries if plain_text(e.label or e.text)]
+        if not entries:
+            return None
+        lead = plain_text(section.lead)
+        head = f"<b>{_esc(subject)}</b> — {_esc(heading)}"
+        if heading.rstrip().endswith("?"):
+            head = f"<b>{_esc(heading)}</b>"
+        if lead and len(words(lead)) <= 25 and not ANNOUNCE_RE.match(lead):
+            head += f"<br>{protect_cloze(inline_html(section.lead))}"
+        text, ids = _cloze_list(entries)
+        if not ids:
+            return None
+        values = {
+            "Text": f'<div class="dg-question">{head}</div>{text}',
+            "Context": context,
+            "Extra": block_html(section.aside) if section.aside else "",
+        }
+        return _Draft("recall", section.path, "cloze", values, section.line, ids)
+    if section.shape in ("code", "diagram"):
+        # Ask for the idea, then the complexity, then (short code only) the code itself;
+        # the code or drawing is shown on the back.
+        shown = block_html(section.aside or section.body)
+        name = _CODE_HEADING_RE.sub("", _COMPLEXITY_RE.sub("", heading)).strip(" :–—-") or heading
+        gist, _ = _gist(section.prose)
+        if gist:
+            return qa(
+                f"<b>{_esc(subject)}</b> — {_esc(name)}: what is the idea?", block_html(gist), shown
+            )
+        complexity = _COMPLEXITY_RE.search(heading)
+        if complexity:
+            answer = _esc(complexity.group(1))
+            return qa(f"<b>{_esc(subject)}</b> — {_esc(name)}: time complexity?", answer, shown)
+        lines = section.code.count("\n") + 1 if section.code else 0
+        if (
+            section.shape == "code"
+            and lines <= _MAX_ASKED_CODE_LINES
+            and section.language != "code"
+        ):
+            language = section.language
+            if language.islower() and len(language) > 3:
+                language = language.capitalize()
+            return qa(
+                f"<b>{_esc(subject)}</b> — write the {_esc(language)} code: <b>{_esc(name)}</b>.",
+                block_html(f"```{section.language}\n{section.code}\n```"),
+            )
+        return None
+    prose = section.prose or section.body
+    if len(words(plain_text(prose))) <= MAX_ANSWER_WORDS and not prose.rstrip().endswith(":"):
+        gist, rest = prose, ""  # short enough to recall whole
+    else:
+        gist, rest = _gist(prose)
+    if not gist:
+        return None
+    first = sentences(prose)[0]
+    if not heading.rstrip().endswith("?"):
+        # Prose is asked only as the definition of its heading; the rest is reading.
+        if not (_defines(first, heading) and gist.startswith(first)):
+            return None
+        gist, rest = first, _after(prose, first)
+        prompt = f"What is <b>{_esc(heading)}</b>?"
+        if len(section.path) > 1:
+            prompt += f" <i>({_esc(subject)})</i>"
+    extra = "\n\n".join(part for part in (rest, section.aside) if part)
+    return qa(prompt, block_html(gist), block_html(extra) if extra else "")
+
+
+# Every kind of card, in one table: the model items it is made of, and its drafter.
+# Adding a kind of card is one extractor (parse), one drafter and one row here.
+CARD_KINDS: tuple[
+    tuple[str, Callable[[Lecture], Iterable[Any]], Callable[[Any, Lecture], _Draft | None]], ...
+] = (
+    ("concept", lambda lec: lec.concepts, _concept),
+    ("term", lambda lec: lec.terms, _term),
+    ("question", lambda lec: lec.questions, _question),
+    ("strategy", lambda lec: [s for s in lec.strategies if s.tactics], _strategy),
+    ("star", lambda lec: [s for s in lec.stories if s.parts], _story),
+    ("tip", lambda lec: [g for g in lec.tip_groups if g.tips], _tips),
+    ("table", lambda lec: lec.tables, _table),
+    ("recall", lambda lec: lec.sections, _section),
+)
+
+DUPLICATE_OVERLAP = 0.8
+
+
+_CLOZE_ITEM_RE = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.S)
+
+
+def _words_of(fragment: str) -> set[str]:
+    return content_words(_TAG_RE.sub(" ", html.unescape(fragment)))
+
+
+def _is_repeat(found: set[str], seen: list[set[str]]) -> bool:
+    if len(found) < 3:
+        return False
+    return any(
+        len(found & other) >= DUPLICATE_OVERLAP * min(len(found), len(other)) for other in seen
     )
 
 
+def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
+    """``draft`` without what earlier cards already ask (None when nothing is left).
+
+    A repeated cloze item stays visible as context; the others keep their order and,
+    for notes that track their items, are numbered 1, 2, … again."""
+    if draft.model == "qa":
+        found = _words_of(draft.values.get("Answer", ""))
+        if _is_repeat(found, seen):
+            return None
+        if len(found) >= 3:
+            seen.append(found)
+        return draft
+    text = draft.values["Text"]
+    repeated: set[int] = set()
+    for number, content in _CLOZE_ITEM_RE.findall(text):
+        found = _words_of(content)
+        if _is_repeat(found, seen):
+            repeated.add(int(number))
+        elif len(found) >= 3:
+            seen.append(found)
+    if not repeated:
+        return draft
+    numbers = sorted({int(n) for n, _ in _CLOZE_ITEM_RE.findall(text)} - repeated)
+    if not numbers:
+        return None
+    renumber = {old: new for new, old in enumerate(numbers, start=1)} if draft.slots else {}
+
+    def edit(m: re.Match[str]) -> str:
+        number = int(m.group(1))
+        if number in repeated:
+            return m.group(2)
+        return "{{c" + str(renumber.get(number, number)) + "::" + m.group(2) + "}}"
+
+    slots = tuple(draft.slots[n - 1] for n in numbers) if draft.slots else ()
+    values = {**draft.values, "Text": _CLOZE_ITEM_RE.sub(edit, text)}
+    return replace(draft, values=values, slots=slots)
+
+
 def _drafts(lecture: Lecture) -> list[_Draft]:
-    drafts: list[_Draft] = []
-    if lecture.objectives:
-        drafts.append(_objectives(lecture))
-    drafts += [_concept(c) for c in lecture.concepts]
-    # A term named in several sections means something different in each: say which.
-    names = Counter(normalize_name(t.term) for t in lecture.terms)
-    drafts += [_term(t, names[normalize_name(t.term)] > 1) for t in lecture.terms]
-    drafts += [_question(q) for q in lecture.questions]
-    drafts += [_strategy(s) for s in lecture.strategies if s.tactics]
-    drafts += [_story(s) for s in lecture.stories if s.parts]
-    drafts += [_tips(g) for g in lecture.tip_groups if g.tips]
-    drafts += [_table(t) for t in lecture.tables]
-    drafts += [_section(s) for s in lecture.sections]
+    drafts = [
+        draft
+        for _, items, drafter in CARD_KINDS
+        for item in items(lecture)
+        if (draft := drafter(item, lecture)) is not None
+    ]
     # Document order; ties (several items on one line) keep extraction order.
-    return sorted(drafts, key=lambda d: d.line)
+    drafts.sort(key=lambda d: d.line)
+    # What an earlier card asked (a recap, a story retold) is not asked again.
+    seen: list[set[str]] = []
+    return [kept for d in drafts if (kept := _without_repeats(d, seen)) is not None]
 
 
 def lecture_key(lecture: Lecture) -> str:

@@ -37,6 +37,7 @@ class Concept:
     key_aspects: str = ""
     examples: str = ""
     details: str = ""  # block Markdown: whatever the labelled bullets did not cover
+    facet: str = ""  # what the definition tells of the subject: "" (what it is) or "intent"
 
 
 @dataclass(frozen=True)
@@ -103,15 +104,26 @@ class Table:
 
 @dataclass(frozen=True)
 class Section:
-    """A section no specific extractor claimed, kept as a recall prompt.
+    """A section no specific extractor claimed, kept for recall cards.
 
     ``path`` is the heading trail inside the lecture (without the title);
     ``body`` is the block Markdown that remains after extractors took their part.
+    ``shape`` says what that remainder is, so the cards stage can ask the right thing:
+    ``list`` (its ``entries``, after an optional ``lead`` paragraph), ``code`` (``code``
+    in ``language``, explained by ``prose``), ``diagram`` (a drawing, explained by
+    ``prose``) or ``prose``; ``aside`` is what the back shows besides the answer.
     """
 
     path: tuple[str, ...]
     line: int
     body: str
+    shape: str = "prose"
+    prose: str = ""  # block Markdown: the paragraphs of the section
+    lead: str = ""  # inline Markdown: the paragraph introducing a list
+    entries: tuple[ListEntry, ...] = ()
+    code: str = ""  # the code's text (without fences)
+    language: str = ""
+    aside: str = ""  # block Markdown shown on the back only: drawings, images, formulas
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,10 @@ has substance becomes a generic recall :class:`~deckgen.model.Section`.
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from deckgen.blocks import Block, Heading, Item, item_source, parse_sections, slice_source
@@ -29,6 +30,7 @@ from deckgen.model import (
 )
 from deckgen.render import plain_text
 from deckgen.source import Source
+from deckgen.wording import is_concept_label
 
 STAR_PARTS = ("Situation", "Task", "Action", "Result")
 _STAR_ALIASES = {
@@ -73,6 +75,13 @@ _SKIP_TITLES = {
     "whats next",
 }
 _PRACTICE_RE = re.compile(r"^practice\b")
+# Sections about the lecture rather than its subject: motivation, applications, recaps.
+_FURNITURE_RE = re.compile(
+    r"^(?:why\b.*\bmatters?|real world applications?|key takeaways?|takeaways|summary\b.*"
+    r"|recap|wrap up|final thoughts|learning outcomes)$"
+)
+# Sections whose only fact is the sentence that defines the lecture's subject.
+_DEFINING_TITLES = frozenset({"overview", "introduction", "intro", "intent", "definition"})
 _TIPS_RE = re.compile(r"\btips?\b")
 _STRATEGY_RE = re.compile(r"\bstrateg(y|ies)\b")
 _NUMBERING_RE = re.compile(
@@ -123,7 +132,11 @@ def _norm(title: str) -> str:
 
 def _is_skipped(title: str) -> bool:
     norm = " ".join(_norm(title).split())
-    return norm in _SKIP_TITLES or bool(_PRACTICE_RE.match(norm)) or "relation to" in norm
+    return (
+        norm in _SKIP_TITLES
+        or bool(_PRACTICE_RE.match(norm) or _FURNITURE_RE.match(norm))
+        or "relation to" in norm
+    )
 
 
 def _entry(ctx: _Context, item: Item) -> ListEntry:
@@ -294,6 +307,17 @@ def _is_term_item(item: Item) -> bool:
     return bool(item.rest) or bool(item.sublists)
 
 
+# Headings whose lists give reasons, benefits, uses or examples: the heading is the cue.
+_LIST_FACET_RE = re.compile(
+    r"\b(?:benefits?|advantages?|disadvantages?|pros|cons|drawbacks?|reasons?|use cases?"
+    r"|examples?|applications?|when to use|why|trade ?offs?|pitfalls?|mistakes|challenges"
+    r"|limitations?|best practices|tips?|features|goals?|key points|steps|techniques)\b"
+)
+_REASONS_LEAD_RE = re.compile(
+    r"\b(?:helps?|benefits?|advantages?|reasons?|why|matters?|enables?|allows?|lets)\b", re.I
+)
+
+
 def _is_nav_list(block: Block) -> bool:
     """A list whose every item starts with a link: navigation, not content."""
     return (
@@ -393,14 +417,32 @@ def _answered(blocks: list[Block]) -> bool:
 
 
 def _extract_terms(ctx: _Context, blocks: list[Block], context: str) -> set[int]:
+    """Claim lists of domain terms (``- **Term**: definition``) as terms.
+
+    Lists of reasons, benefits, uses or advice stay in the section, where each item
+    becomes a cloze with its label as the cue."""
     claimed: set[int] = set()
-    for block in blocks:
+    heading = _norm(context.split(" › ")[-1]) if context else ""
+    if _LIST_FACET_RE.search(heading):
+        return claimed
+    for index, block in enumerate(blocks):
         if block.kind != "list" or not block.items:
             continue
+        previous = blocks[index - 1] if index else None
+        if (
+            previous is not None
+            and previous.kind == "paragraph"
+            and previous.inline.rstrip().endswith(":")
+            and _REASONS_LEAD_RE.search(plain_text(previous.inline))
+        ):
+            continue  # "X helps you:" introduces reasons, not terms
         term_items = [it for it in block.items if _is_term_item(it)]
-        if len(term_items) < 2 or len(term_items) * 3 < len(block.items) * 2:
+        if not term_items or len(term_items) * 3 < len(block.items) * 2:
             continue
-        for item in term_items:
+        concepts = [it for it in term_items if is_concept_label(it.label or "")]
+        if len(concepts) * 3 < len(term_items) * 2:
+            continue
+        for item in concepts:
             definition = item.rest
             if item.blocks:
                 definition = (definition + "\n\n" + item_source(ctx.lines, item)).strip()
@@ -413,7 +455,7 @@ def _extract_terms(ctx: _Context, blocks: list[Block], context: str) -> set[int]
                 )
             )
         if len(term_items) == len(block.items):
-            claimed.add(block.start)
+            claimed.add(block.start)  # labelled items that are no concept are only labels
     return claimed
 
 
@@ -477,7 +519,59 @@ def _add_section(ctx: _Context, path: tuple[str, ...], start: int, blocks: list[
     if not answered and not _substantive(ctx, blocks):
         return
     body = _ANSWER_RE.sub("", slice_source(ctx.lines, blocks), count=1)
-    ctx.lecture.sections.append(Section(path=path, line=ctx.line(start), body=body))
+    ctx.lecture.sections.append(
+        _shaped(ctx, Section(path=path, line=ctx.line(start), body=body), blocks)
+    )
+
+
+_CODE_WORDS_RE = re.compile(r"[;{}]|\b(?:def|class|return|public|import|function|const|var)\b")
+_DIAGRAM_LANGS = frozenset({"", "text", "txt", "plaintext", "ascii", "mermaid", "diagram"})
+
+
+def _fence(ctx: _Context, block: Block) -> tuple[str, str]:
+    """(language, code) of a fenced or indented code block; language "" for drawings."""
+    code = "\n".join(ctx.lines[block.start + (block.kind == "fence") : block.end])
+    if block.kind == "fence":
+        code = code.rsplit("\n", 1)[0] if code.rstrip().endswith(("```", "~~~")) else code
+    code = textwrap.dedent(code).strip("\n")
+    language = block.info.split()[0].lower() if block.info else ""
+    if language in _DIAGRAM_LANGS:
+        language = "" if language == "mermaid" or not _CODE_WORDS_RE.search(code) else "code"
+    return language, code
+
+
+def _is_picture(block: Block) -> bool:
+    """A paragraph that is only images (with their captions)."""
+    return block.kind == "paragraph" and block.inline.lstrip().startswith("![")
+
+
+def _shaped(ctx: _Context, section: Section, blocks: list[Block]) -> Section:
+    """Say what a section is made of, so the cards stage can ask the right thing.
+
+    What is not asked (drawings, images, formulas, the code itself) becomes the
+    ``aside`` shown on the back."""
+    paragraphs = [b for b in blocks if b.kind in ("paragraph", "blockquote")]
+    words = [b for b in paragraphs if not _is_picture(b)]
+    prose = _ANSWER_RE.sub("", slice_source(ctx.lines, words), count=1)
+    fences = [b for b in blocks if b.kind in ("fence", "code")]
+    lists = [b for b in blocks if b.kind == "list"]
+    code = [shown for shown in map(lambda b: _fence(ctx, b), fences) if shown[0]]
+    if code:
+        language, text = max(code, key=lambda c: len(c[1]))
+        return replace(
+            section, shape="code", prose=prose, code=text, language=language, aside=section.body
+        )
+    leads = [b for b in words if lists and b.start < lists[0].start]
+    after = [b for b in words if lists and b.start > lists[0].start]
+    if lists and len(leads) <= 1 and not after:
+        entries = tuple(_entry(ctx, item) for block in lists for item in block.items)
+        lead = leads[0].inline if leads else ""
+        aside = slice_source(ctx.lines, [b for b in blocks if b not in lists and b not in leads])
+        return replace(section, shape="list", lead=lead, entries=entries, prose=prose, aside=aside)
+    if fences and not prose:
+        return replace(section, shape="diagram", aside=section.body)
+    aside = slice_source(ctx.lines, [b for b in blocks if b not in words])
+    return replace(section, shape="prose", prose=prose or section.body, aside=aside)
 
 
 def _objectives(ctx: _Context, heading: Heading) -> None:
@@ -496,8 +590,10 @@ def _key_concepts(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> Non
         if _is_skipped(child.title):
             continue
         concept = _concept(ctx, child)
-        if concept is not None:
+        if concept is not None and concept.definition:
             ctx.lecture.concepts.append(concept)
+        else:  # no definition: its lists, prose and code are asked as any section's
+            _visit(ctx, child, (*path, clean_heading(child.title)))
 
 
 def _tips(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
@@ -586,9 +682,53 @@ def _generic_blocks(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> N
     _add_section(ctx, path or (ctx.lecture.title,), heading.start, remaining)
 
 
+_DEFINING_RE = re.compile(
+    r"^(?:the |an? )?(?P<subject>[^,;:()]{2,80}?(?:\s*\([^()]{1,30}\))?)\s+"
+    r"(?:is|are|refers to|means|describes|is defined as)\s+(?P<rest>\S.*)$",
+    re.I | re.S,
+)
+_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(`*])")
+
+
+def _subject_definition(ctx: _Context, heading: Heading, kind: str) -> None:
+    """The sentence of an Overview, Introduction or Intent that defines the lecture's
+    subject, as a concept; the rest of such a section only announces the lecture."""
+    title = ctx.lecture.title
+    named = {w for w in re.findall(r"\w+", title.casefold()) if len(w) > 2}
+    for block in heading.blocks:
+        if block.kind == "blockquote":
+            quoted = (re.sub(r"^\s*>\s?", "", line) for line in ctx.lines[block.start : block.end])
+            text = " ".join(" ".join(quoted).split())
+        elif block.kind == "paragraph" and not block.label:
+            text = " ".join(block.inline.split())
+        else:
+            continue
+        for sentence in _SENTENCE_RE.split(text):
+            plain = plain_text(sentence)
+            if kind == "intent" and len(plain.split()) >= 5:
+                name, facet = title, "intent"
+            else:
+                m = _DEFINING_RE.match(plain)
+                said = (
+                    {w for w in re.findall(r"\w+", m.group("subject").casefold())} if m else set()
+                )
+                if not m or len(said) > 8 or not said & named:
+                    continue
+                name, facet = m.group("subject").strip(), ""
+            if len(plain.split()) > 60:
+                continue
+            ctx.lecture.concepts.append(
+                Concept(name=name, line=ctx.line(block.start), definition=sentence, facet=facet)
+            )
+            return
+
+
 def _visit(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
     """Dispatch one heading's section to the extractor that claims it."""
     norm = _norm(heading.title)
+    if " ".join(norm.split()) in _DEFINING_TITLES:
+        _subject_definition(ctx, heading, " ".join(norm.split()))
+        return
     if _is_skipped(heading.title):
         # Practice sections hold no facts, but their sample responses are stories,
         # and questions that come with their answers are worth cards.
@@ -726,7 +866,13 @@ def parse_lecture(source: Source) -> Lecture:
             top.extend(heading.children)
         else:
             top.append(heading)
-    _generic_blocks(ctx, Heading(level=1, title="", start=intro_line, blocks=intro), ())
+    # What comes before the first section introduces the lecture: only a sentence that
+    # defines its subject is a fact.
+    opening = Heading(level=1, title="", start=intro_line, blocks=intro)
+    claimed = _extract_stories(ctx, intro, "")
+    claimed |= _extract_questions(ctx, [b for b in intro if b.start not in claimed], title)
+    _extract_terms(ctx, [b for b in intro if b.start not in claimed], title)
+    _subject_definition(ctx, opening, "")
     for heading in top:
         _visit(ctx, heading, (clean_heading(heading.title),))
     return lecture

@@ -93,8 +93,8 @@ def _fill(template: str, fields: dict[str, str], cloze: Callable[[str], str]) ->
 def _cloze_side(text: str, number: int, question: bool) -> str:
     def replace(match: re.Match[str]) -> str:
         content, hint = match.group(2), match.group(3)
-        if int(match.group(1)) != number:
-            return content
+        if int(match.group(1)) != number:  # Anki marks the other clozes as inactive
+            return f'<span class="cloze-inactive" data-ordinal="{match.group(1)}">{content}</span>'
         shown = f"[{hint}]" if question and hint else "[...]" if question else content
         return f'<span class="cloze" data-ordinal="{number}">{shown}</span>'
 

@@ -1,0 +1,165 @@
+"""Card smells: what makes a card not worth its reviews, found on the notes themselves.
+
+Each card is looked at as the learner sees it (the front with its one cloze hidden,
+the answer it asks for), by the rules of ``shared/card-quality.md``: page furniture,
+answers too long to recall, generic labels asked as terms, answers visible on their
+own front, lead-ins ending in ``:``, and near-duplicate cards within a lecture.
+``deckgen check`` reports them so an author can fix the text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from deckgen.cards import NoteSpec
+from deckgen.notetypes import field_names
+
+MAX_ANSWER_WORDS = 40
+MAX_CODE_LINES = 15
+DUPLICATE_OVERLAP = 0.8  # share of answer words two cards have in common
+
+SMELLS = {
+    "furniture": "objectives, motivation, announcements or recaps asked as facts",
+    "long-answer": f"answer over {MAX_ANSWER_WORDS} words of prose or {MAX_CODE_LINES} code lines",
+    "generic-term": "a generic label or a reason asked as if it were a concept",
+    "answer-visible": "the answer can be read on the card's own front",
+    "lead-in": "the answer ends in ':' (its list went elsewhere)",
+    "duplicate": "another card of the lecture asks for the same answer",
+}
+
+_CLOZE_RE = re.compile(r"\{\{c(\d+)::(.*?)(?:::[^}]*)?\}\}", re.S)
+_TAG_RE = re.compile(r"<[^>]+>")
+_BLOCK_END_RE = re.compile(r"<br\s*/?>|</(?:p|li|dd|dt|tr|div|pre|h\d)>", re.I)
+_PRE_RE = re.compile(r"<pre\b.*?</pre>", re.S | re.I)
+_WORD_RE = re.compile(r"[\w'+#-]+")
+_FURNITURE_RE = re.compile(
+    r"\b(?:after this lecture|learning objectives?|why\b.{0,80}\bmatters?|key takeaways?"
+    r"|in this lecture|this lecture (?:will|covers|ensures))\b",
+    re.I,
+)
+_ANNOUNCE_RE = re.compile(
+    r"^(?:let['’]s|let us|we(?:['’]ll| will)|in this (?:lecture|section)|this lecture|"
+    r"here(?:['’]s| is| are)|below\b|the following)",
+    re.I,
+)
+# Labels that say where a fact sits, not what it is: asked as terms they test nothing.
+# (Kept apart from the parser's own list on purpose: the check must not grade itself.)
+GENERIC_TERMS = frozenset(
+    """
+    functionality performance scalability reliability maintainability readability simplicity
+    flexibility security usability availability efficiency clarity consistency impact example
+    examples benefit benefits advantage advantages pros cons drawback drawbacks limitation
+    limitations note notes tip tips overview summary result results outcome goal goals purpose
+    problem solution approach idea why how when what focus context scenario challenge challenges
+    step steps process output input testing structure implementation usage description
+    """.split()
+) | {"edge cases", "use case", "use cases", "key idea"}
+
+
+@dataclass(frozen=True)
+class Card:
+    """One card as the learner sees it."""
+
+    note: NoteSpec
+    number: int  # cloze number, or 0 for a Q&A note
+    front: str  # plain text of what is shown before the answer
+    answer: str  # plain text of what is asked for
+    code_lines: int  # lines of code in the answer
+
+
+def text_of(fragment: str) -> str:
+    """Plain text of a card's HTML (block ends become line breaks)."""
+    text = _TAG_RE.sub("", _BLOCK_END_RE.sub("\n", fragment))
+    return re.sub(r"[ \t]+", " ", html.unescape(text)).strip()
+
+
+def _code_lines(fragment: str) -> int:
+    return sum(text_of(pre).count("\n") + 1 for pre in _PRE_RE.findall(fragment))
+
+
+def cards_of(note: NoteSpec) -> list[Card]:
+    """The cards Anki makes of ``note``: one per cloze number, or one."""
+    values = dict(zip(field_names(note.model), note.fields, strict=True))
+    if note.model == "qa":
+        front = " ".join(text_of(values[k]) for k in ("Context", "Prompt"))
+        return [Card(note, 0, front, text_of(values["Answer"]), _code_lines(values["Answer"]))]
+    text = values["Text"]
+    numbers = sorted({int(n) for n, _ in _CLOZE_RE.findall(text)})
+    cards = []
+    for number in numbers:
+        hidden = [c for n, c in _CLOZE_RE.findall(text) if int(n) == number]
+        shown = _CLOZE_RE.sub(
+            lambda m, k=number: "[…]" if int(m.group(1)) == k else m.group(2), text
+        )
+        answer_html = " ".join(hidden)
+        front = text_of(values["Context"]) + " " + text_of(shown)
+        cards.append(Card(note, number, front, text_of(answer_html), _code_lines(answer_html)))
+    return cards
+
+
+def _words(text: str) -> list[str]:
+    return _WORD_RE.findall(text.casefold())
+
+
+def _norm(text: str) -> str:
+    return " ".join(_words(text))
+
+
+def card_smells(card: Card) -> list[str]:
+    """The smells of one card that need no other card to see."""
+    found = []
+    answer = card.answer
+    if (
+        card.note.kind == "objective"
+        or _FURNITURE_RE.search(card.front)
+        or _ANNOUNCE_RE.match(answer)
+    ):
+        found.append("furniture")
+    prose = len(_words(answer)) - (len(_words(answer)) if card.code_lines else 0)
+    if card.code_lines > MAX_CODE_LINES or (not card.code_lines and prose > MAX_ANSWER_WORDS):
+        found.append("long-answer")
+    if card.note.kind == "term":
+        prompt = text_of(card.note.fields[0])
+        label = re.sub(r"^.*?(?:what is meant by|what about)\s*", "", prompt, flags=re.I)
+        if _norm(label.rstrip("?")) in GENERIC_TERMS:
+            found.append("generic-term")
+    norm_answer = _norm(answer)
+    if norm_answer and len(norm_answer) > 2 and f" {norm_answer} " in f" {_norm(card.front)} ":
+        found.append("answer-visible")
+    if answer.rstrip().endswith(":"):
+        found.append("lead-in")
+    return found
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))
+
+
+def lecture_smells(notes: Sequence[NoteSpec]) -> list[tuple[Card, list[str]]]:
+    """Every card of a lecture's notes with its smells (near-duplicates included)."""
+    cards = [
+        card for note in notes if "deckgen::removed" not in note.tags for card in cards_of(note)
+    ]
+    out = [(card, card_smells(card)) for card in cards]
+    seen: list[set[str]] = []
+    for card, found in out:
+        words = set(_words(card.answer))
+        if len(words) >= 3 and any(_overlap(words, other) >= DUPLICATE_OVERLAP for other in seen):
+            found.append("duplicate")
+        if len(words) >= 3:
+            seen.append(words)
+    return out
+
+
+def tally(pairs: Iterable[tuple[Card, list[str]]]) -> dict[str, int]:
+    """Cards per smell, plus ``cards`` and ``smelly`` (cards with any smell)."""
+    counts = {"cards": 0, "smelly": 0, **dict.fromkeys(SMELLS, 0)}
+    for _, found in pairs:
+        counts["cards"] += 1
+        counts["smelly"] += bool(found)
+        for smell in set(found):
+            counts[smell] += 1
+    return counts
