@@ -37,7 +37,7 @@ _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="deckgen")
+@click.version_option(__version__, "-V", "--version", prog_name="deckgen")
 def main() -> None:
     """Turn Markdown lecture notes into Anki flashcard packages (.apkg)."""
 
