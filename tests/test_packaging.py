@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import subprocess
 import sys
@@ -51,3 +52,44 @@ def test_installed_metadata_has_the_package_version() -> None:
     pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
     if pyproject.is_file():
         assert "\nversion =" not in pyproject.read_text("utf-8").split("[tool.")[0]
+
+
+LECTURE = """
+---
+title: Caching → Speed
+---
+# Caching → Speed
+
+## Key Concepts
+### 1. Write-through → Write-back
+- **Definition**: Writes go to the cache — and later to the store (≈ fewer writes).
+"""
+
+
+def test_a_console_that_cannot_encode_the_output_gets_escapes_not_a_traceback(
+    tmp_path: Path, write_lecture
+) -> None:
+    write_lecture(LECTURE, "caching.md")
+    args = [sys.executable, "-m", "deckgen", "build", "lectures", "-o", "decks"]
+    result = subprocess.run(
+        args, cwd=tmp_path, capture_output=True, env={**os.environ, "PYTHONIOENCODING": "cp1252"}
+    )
+    stdout, stderr = result.stdout.decode("cp1252"), result.stderr.decode("cp1252")
+    assert result.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert "1 lectures \\u2192 1 packages (1 written, 0 unchanged)" in stdout
+    assert (tmp_path / "decks/caching.apkg").is_file()
+
+
+def test_json_output_on_a_cp1252_console_is_still_json(tmp_path: Path, write_lecture) -> None:
+    write_lecture(LECTURE, "caching.md")
+    deckgen = [sys.executable, "-m", "deckgen"]
+    built = subprocess.run([*deckgen, "build", "-q"], cwd=tmp_path, capture_output=True)
+    assert built.returncode == 0, built.stderr
+    args = [*deckgen, "inspect", "decks/caching.apkg", "--format", "json"]
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    result = subprocess.run(args, cwd=tmp_path, capture_output=True, env=env)
+    assert result.returncode == 0, result.stderr
+    assert b"\\u2192" in result.stdout
+    info = json.loads(result.stdout.decode("cp1252"))
+    assert info["decks"][0]["name"] == "Caching → Speed"

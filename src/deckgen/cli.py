@@ -10,7 +10,7 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,28 @@ _PROGRESS_MIN = 10  # show a progress bar from this many lectures on (and only o
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _tolerate_unencodable_output() -> None:
+    """Write what the console cannot encode as escapes instead of failing with a traceback.
+
+    On a console whose encoding lacks a character ("→" under ``PYTHONIOENCODING=cp1252``, or
+    a non-ASCII lecture path), strict stdout/stderr raise ``UnicodeEncodeError`` mid-output;
+    ``backslashreplace`` prints ``\\u2192`` instead. Streams set up otherwise are left alone.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) != "strict":
+            continue
+        # (a stream that is no TextIOWrapper, such as a test's capture, is left as it is)
+        with suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+class _Main(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _tolerate_unencodable_output()
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="deckgen")
 def main() -> None:
     """Turn Markdown lecture notes into Anki flashcard packages (.apkg)."""
