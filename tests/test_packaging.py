@@ -93,3 +93,43 @@ def test_json_output_on_a_cp1252_console_is_still_json(tmp_path: Path, write_lec
     assert b"\\u2192" in result.stdout
     info = json.loads(result.stdout.decode("cp1252"))
     assert info["decks"][0]["name"] == "Caching → Speed"
+
+
+WITHOUT_MATPLOTLIB = "import sys; sys.modules['matplotlib'] = None; "  # as if not installed
+
+
+def test_plan_chart_without_matplotlib_names_the_extra(tmp_path: Path, write_lecture) -> None:
+    write_lecture(LECTURE, "caching.md")
+    code = WITHOUT_MATPLOTLIB + "from deckgen.cli import main; main(prog_name='deckgen')"
+    args = ["plan", "--today", "2026-12-01", "--interview-date", "2027-01-05"]
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args, "--chart", "plan.png"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "deckgen: error: --chart needs matplotlib, which is not installed; "
+        "install it with: pip install 'deckgen[chart]'\n"
+    )
+    assert result.stdout == ""
+    assert not (tmp_path / "plan.png").exists()
+    # The plan itself needs no extra.
+    result = subprocess.run([sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_plan_chart_function_without_matplotlib_names_the_extra(tmp_path: Path) -> None:
+    code = WITHOUT_MATPLOTLIB + (
+        "import datetime; from deckgen.plan import PlanSettings, make_plan, plan_chart; "
+        "day = datetime.date(2026, 12, 1); "
+        "s = PlanSettings(today=day, interview=day + datetime.timedelta(days=30)); "
+        f"plan_chart(make_plan([('A', 10)], s), {str(tmp_path / 'plan.svg')!r})"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("ModuleNotFoundError: drawing a chart needs matplotlib")
+    assert last.endswith("install it with: pip install 'deckgen[chart]'")
+    assert not (tmp_path / "plan.svg").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
 import os
 import re
@@ -497,6 +498,13 @@ def plan_cmd(
 
     if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
         raise click.UsageError("--chart must name a .png or .svg file")
+    if chart is not None and importlib.util.find_spec("matplotlib") is None:
+        click.echo(
+            "deckgen: error: --chart needs matplotlib, which is not installed; "
+            "install it with: pip install 'deckgen[chart]'",
+            err=True,
+        )
+        sys.exit(1)
     paths, root = _default_paths(paths, root)
     project, _, _ = project_settings()
     flags = {"desired-retention": desired_retention, "learning-steps": learning_steps}
@@ -530,7 +538,11 @@ def plan_cmd(
     render = {"table": plan_table, "json": plan_json, "csv": plan_csv}[fmt]
     click.echo(render(plan), nl=False)
     if chart is not None:
-        plan_chart(plan, chart)
+        try:
+            plan_chart(plan, chart)
+        except ImportError as exc:  # matplotlib is there but does not import
+            click.echo(f"deckgen: error: {exc}", err=True)
+            sys.exit(1)
         click.echo(f"chart written to {chart}", err=True)
 
 
