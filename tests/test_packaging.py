@@ -5,10 +5,14 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
+import zipfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from deckgen import __version__
@@ -133,3 +137,67 @@ def test_plan_chart_function_without_matplotlib_names_the_extra(tmp_path: Path) 
     assert last.startswith("ModuleNotFoundError: drawing a chart needs matplotlib")
     assert last.endswith("install it with: pip install 'deckgen[chart]'")
     assert not (tmp_path / "plan.svg").exists()
+
+
+REPO = Path(__file__).resolve().parents[1]
+_SOURCE = [
+    "pyproject.toml",
+    "README.md",
+    "LICENSE",
+    "MANIFEST.in",
+    "src",
+    "tests",
+    "lectures",
+    "decks",
+]
+_JUNK = ("__pycache__", "*.pyc", "*.egg-info", ".deckgen-cache", ".hypothesis", ".pytest_cache")
+
+
+def _project_files(folder: str) -> set[str]:
+    """Files under ``folder`` of the checkout, as the sdist should hold them."""
+    return {
+        p.relative_to(REPO).as_posix()
+        for p in (REPO / folder).rglob("*")
+        if p.is_file()
+        and not any(part in ("__pycache__", ".deckgen-cache") for part in p.parts)
+        and p.suffix != ".pyc"
+    }
+
+
+def test_sdist_ships_the_tests_and_what_they_read_and_the_wheel_is_typed(tmp_path: Path) -> None:
+    """``python -m build``: the sdist can run the suite; the wheel has py.typed and LICENSE."""
+    if not (REPO / "pyproject.toml").is_file() or not (REPO / "MANIFEST.in").is_file():
+        pytest.skip("not run from a source tree")
+    pytest.importorskip("build")
+    work = tmp_path / "src-tree"  # a copy: the build leaves build/ and *.egg-info behind
+    work.mkdir()
+    for name in _SOURCE:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, work / name, ignore=shutil.ignore_patterns(*_JUNK))
+        else:
+            shutil.copy2(REPO / name, work / name)
+    dist = tmp_path / "dist"
+    result = _run(
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(dist), str(work)]
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    top = f"deckgen-{__version__}"
+    with tarfile.open(dist / f"{top}.tar.gz") as sdist:
+        members = {m.name.removeprefix(f"{top}/") for m in sdist.getmembers() if m.isfile()}
+    expected = {"LICENSE", "README.md", "pyproject.toml", "src/deckgen/py.typed"}
+    expected |= {"tests/conftest.py", "tests/ankicol.py", "lectures/behavioral/01-star-method.md"}
+    expected |= _project_files("tests") | _project_files("lectures") | _project_files("decks")
+    assert expected <= members, sorted(expected - members)
+    assert not [m for m in members if "__pycache__" in m or ".deckgen-cache" in m]
+
+    with zipfile.ZipFile(dist / f"deckgen-{__version__}-py3-none-any.whl") as wheel:
+        names = set(wheel.namelist())
+        metadata = wheel.read(f"deckgen-{__version__}.dist-info/METADATA").decode()
+    assert {"deckgen/py.typed", "deckgen/__main__.py"} <= names
+    assert f"deckgen-{__version__}.dist-info/licenses/LICENSE" in names
+    assert not [n for n in names if n.startswith(("tests/", "lectures/", "decks/"))]
+    assert f"\nVersion: {__version__}\n" in metadata
+    assert "\nLicense-Expression: MIT\n" in metadata
+    assert '\nRequires-Dist: matplotlib>=3.8; extra == "chart"\n' in metadata
+    assert "\nRequires-Dist: matplotlib>=3.8\n" not in metadata  # not for every user
