@@ -201,3 +201,37 @@ def test_sdist_ships_the_tests_and_what_they_read_and_the_wheel_is_typed(tmp_pat
     assert "\nLicense-Expression: MIT\n" in metadata
     assert '\nRequires-Dist: matplotlib>=3.8; extra == "chart"\n' in metadata
     assert "\nRequires-Dist: matplotlib>=3.8\n" not in metadata  # not for every user
+
+
+def _deckgen_script() -> Path:
+    script = Path(sys.executable).parent / "deckgen"
+    if not script.is_file():
+        pytest.skip("the deckgen console script is not installed beside this Python")
+    return script
+
+
+def test_shell_completion_script_for_bash_zsh_and_fish() -> None:
+    script = str(_deckgen_script())
+    bash = _run([script], _DECKGEN_COMPLETE="bash_source")
+    assert bash.returncode == 0, bash.stderr
+    assert "_deckgen_completion()" in bash.stdout
+    assert "complete -o nosort -F _deckgen_completion deckgen" in bash.stdout
+    zsh = _run([script], _DECKGEN_COMPLETE="zsh_source")
+    assert zsh.stdout.startswith("#compdef deckgen")
+    fish = _run([script], _DECKGEN_COMPLETE="fish_source")
+    assert "complete --no-files --command deckgen" in fish.stdout
+
+
+def test_shell_completion_completes_commands_and_options() -> None:
+    for deckgen in ([str(_deckgen_script())], [sys.executable, "-m", "deckgen"]):
+        commands = _run(
+            deckgen, _DECKGEN_COMPLETE="bash_complete", COMP_WORDS="deckgen p", COMP_CWORD="1"
+        )
+        assert commands.stdout.split() == ["plain,plan", "plain,preview"], commands.stderr
+        options = _run(
+            deckgen,
+            _DECKGEN_COMPLETE="bash_complete",
+            COMP_WORDS="deckgen plan --ch",
+            COMP_CWORD="2",
+        )
+        assert options.stdout.split() == ["plain,--chart"], options.stderr
