@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import importlib.util
 import json
 import os
 import re
@@ -10,7 +11,7 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,29 @@ _PROGRESS_MIN = 10  # show a progress bar from this many lectures on (and only o
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="deckgen")
+def _tolerate_unencodable_output() -> None:
+    """Write what the console cannot encode as escapes instead of failing with a traceback.
+
+    On a console whose encoding lacks a character ("→" under ``PYTHONIOENCODING=cp1252``, or
+    a non-ASCII lecture path), strict stdout/stderr raise ``UnicodeEncodeError`` mid-output;
+    ``backslashreplace`` prints ``\\u2192`` instead. Streams set up otherwise are left alone.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) != "strict":
+            continue
+        # (a stream that is no TextIOWrapper, such as a test's capture, is left as it is)
+        with suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
+class _Main(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        _tolerate_unencodable_output()
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="deckgen")
 def main() -> None:
     """Turn Markdown lecture notes into Anki flashcard packages (.apkg)."""
 
@@ -476,6 +498,13 @@ def plan_cmd(
 
     if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
         raise click.UsageError("--chart must name a .png or .svg file")
+    if chart is not None and importlib.util.find_spec("matplotlib") is None:
+        click.echo(
+            "deckgen: error: --chart needs matplotlib, which is not installed; "
+            "install it with: pip install 'deckgen[chart]'",
+            err=True,
+        )
+        sys.exit(1)
     paths, root = _default_paths(paths, root)
     project, _, _ = project_settings()
     flags = {"desired-retention": desired_retention, "learning-steps": learning_steps}
@@ -509,7 +538,11 @@ def plan_cmd(
     render = {"table": plan_table, "json": plan_json, "csv": plan_csv}[fmt]
     click.echo(render(plan), nl=False)
     if chart is not None:
-        plan_chart(plan, chart)
+        try:
+            plan_chart(plan, chart)
+        except ImportError as exc:  # matplotlib is there but does not import
+            click.echo(f"deckgen: error: {exc}", err=True)
+            sys.exit(1)
         click.echo(f"chart written to {chart}", err=True)
 
 

@@ -448,9 +448,16 @@ def plan_chart(plan: Plan, path: Path) -> None:
     if kind not in ("png", "svg"):
         raise ValueError(f"chart file must end in .png or .svg, not {path.name!r}")
 
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-    from matplotlib.figure import Figure
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+        from matplotlib.figure import Figure
+    except ImportError as exc:  # an optional dependency: the `chart` extra
+        raise ModuleNotFoundError(
+            f"drawing a chart needs matplotlib, which could not be imported ({exc}); "
+            "install it with: pip install 'deckgen[chart]'",
+            name="matplotlib",
+        ) from exc
 
     from deckgen.atomic import write_atomic
 
