@@ -61,6 +61,46 @@ def user_path(path: Path) -> str:
 _YAML = frontmatter.YAMLHandler()
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, with two limits for front matter:
+
+    * no aliases (``*name``): a few hundred bytes of nested aliases ("billion laughs")
+      would otherwise expand to gigabytes once the metadata is walked;
+    * a value that PyYAML recognises but Python cannot hold (``2024-13-45``, an integer
+      of thousands of digits) is a YAML error at that value, not a ``ValueError``.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases (*{event.anchor}) are not allowed in front matter",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            kind = str(node.tag).rsplit(":", 1)[-1]  # tag:yaml.org,2002:timestamp → timestamp
+            reason = str(exc).split(";")[0]
+            problem = f"{_clip(node.value)} is not a valid {kind} ({reason})"
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{problem}; quote it to keep it as text",
+                node.start_mark,
+            ) from None
+
+
+def _clip(value: Any, limit: int = 24) -> str:
+    text = value if isinstance(value, str) else "…"
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
 def decode(data: bytes, display: str) -> str:
     """Decode UTF-8 lecture bytes, naming the line of the first bad byte."""
     if b"\x00" in data:
@@ -94,7 +134,11 @@ def split_front_matter(text: str, display: str) -> tuple[dict[str, Any], str, in
             display, leading + 1, "front matter opened with '---' is never closed", "front-matter"
         ) from None
     try:
-        meta = _YAML.load(fm)
+        meta = _YAML.load(fm, Loader=_FrontMatterLoader)
+    except RecursionError:
+        raise LectureError(
+            display, leading + 1, "invalid YAML front matter: nested too deeply", "front-matter"
+        ) from None
     except yaml.YAMLError as exc:
         # Where the broken construct starts (an unclosed '[' ...), else where parsing failed.
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)

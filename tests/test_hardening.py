@@ -1,0 +1,120 @@
+"""Issue #11: hostile inputs give one clear diagnostic, never a traceback or a hang."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from deckgen.source import LectureError, read_source
+
+GOOD = """\
+---
+title: Good Lecture
+---
+
+# Good Lecture
+
+## Key Concepts
+### 1. Idempotency
+- **Definition**: Doing an operation twice has the same effect as doing it once.
+"""
+
+
+def run_cli(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``deckgen ARGS`` in ``cwd``, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "deckgen.cli", *args],
+        cwd=cwd,
+        env={**os.environ, "TMPDIR": str(cwd)},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def _lecture(tmp_path: Path, data: bytes, name: str = "l.md") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+# --- 7. YAML values Python cannot hold -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2024-13-45", "9" * 5000, "0000-01-01"],
+    ids=["bad-date", "5000-digits", "year-zero"],
+)
+def test_yaml_value_error_is_a_lecture_error(tmp_path: Path, value: str) -> None:
+    data = f"---\ntitle: T\ndescription: d\ndate: {value}\n---\n# T\n".encode()
+    with pytest.raises(LectureError) as info:
+        read_source(_lecture(tmp_path, data), tmp_path)
+    assert info.value.line == 4
+    assert info.value.code == "front-matter"
+    assert len(info.value.message) < 200
+
+
+def test_yaml_value_error_builds_the_other_lectures(tmp_path: Path) -> None:
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    (lectures / "good.md").write_text(GOOD, "utf-8")
+    (lectures / "bad.md").write_text("---\ntitle: Bad\ndate: 2024-13-45\n---\n# Bad\n", "utf-8")
+    result = run_cli(["build", "lectures", "-o", "decks"], tmp_path)
+    both = result.stdout + result.stderr
+    assert result.returncode == 1, both
+    assert "Traceback" not in both
+    assert "lectures/bad.md:3:1: error front-matter" in both
+    assert [p.name for p in (tmp_path / "decks").glob("*.apkg")] == ["good.apkg"]
+
+
+# --- 8. YAML alias bombs ---------------------------------------------------------------
+
+BOMB = """\
+---
+title: Bomb
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+---
+# Bomb
+"""
+
+
+def test_yaml_aliases_are_refused(tmp_path: Path) -> None:
+    start = time.monotonic()
+    with pytest.raises(LectureError) as info:
+        read_source(_lecture(tmp_path, BOMB.encode()), tmp_path)
+    assert time.monotonic() - start < 5
+    assert info.value.line == 4  # the first alias
+    assert "alias" in info.value.message
+
+
+def test_yaml_alias_bomb_cli(tmp_path: Path) -> None:
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    (lectures / "good.md").write_text(GOOD, "utf-8")
+    (lectures / "bomb.md").write_text(BOMB, "utf-8")
+    result = run_cli(["check"], tmp_path, timeout=60)
+    assert result.returncode == 1
+    assert "lectures/bomb.md:4:1: error front-matter" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_deeply_nested_yaml_is_an_error(tmp_path: Path) -> None:
+    data = b"---\ntitle: [" + b"[" * 20000 + b"]" * 20001 + b"\n---\n# T\n"
+    with pytest.raises(LectureError) as info:
+        read_source(_lecture(tmp_path, data), tmp_path)
+    assert info.value.code == "front-matter"
