@@ -118,3 +118,38 @@ def test_deeply_nested_yaml_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(LectureError) as info:
         read_source(_lecture(tmp_path, data), tmp_path)
     assert info.value.code == "front-matter"
+
+
+# --- 21. line numbers with CR-only and CRLF line endings -------------------------------
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_encoding_error_line_with_any_line_ending(tmp_path: Path, eol: str) -> None:
+    text = eol.join(["# T", "", "ok line", "caf\u00e9", ""])
+    with pytest.raises(LectureError) as info:
+        read_source(_lecture(tmp_path, text.encode("latin-1")), tmp_path)
+    assert (info.value.code, info.value.line) == ("encoding", 4)
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_nul_byte_line_with_any_line_ending(tmp_path: Path, eol: str) -> None:
+    data = eol.join(["# T", "", "ok", "\x00", ""]).encode()
+    with pytest.raises(LectureError) as info:
+        read_source(_lecture(tmp_path, data), tmp_path)
+    assert (info.value.code, info.value.line) == ("binary", 4)
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_yaml_error_line_with_any_line_ending(tmp_path: Path, eol: str) -> None:
+    text = eol.join(["", "---", "title: T", "description: d", "date: 2024-13-45", "---", "# T"])
+    with pytest.raises(LectureError) as info:
+        read_source(_lecture(tmp_path, text.encode()), tmp_path)
+    assert info.value.line == 5
+
+
+def test_yaml_error_line_ignores_unicode_line_separators(tmp_path: Path) -> None:
+    # PyYAML ends lines at U+2028 too; editors and deckgen's messages do not.
+    text = '---\ntitle: "a\u2028b\u2028c"\ndescription: d\ndate: 2024-13-45\n---\n# T\n'
+    with pytest.raises(LectureError) as info:
+        read_source(_lecture(tmp_path, text.encode()), tmp_path)
+    assert info.value.line == 4

@@ -101,17 +101,23 @@ def _clip(value: Any, limit: int = 24) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
+def _line_of(data: bytes, index: int) -> int:
+    """1-based line of byte ``index``; ``\r\n``, ``\r`` and ``\n`` each end a line."""
+    head = data[:index]
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+
+
 def decode(data: bytes, display: str) -> str:
     """Decode UTF-8 lecture bytes, naming the line of the first bad byte."""
     if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        line = _line_of(data, data.index(b"\x00"))
         raise LectureError(
             display, line, "binary content (NUL byte); not a Markdown lecture", "binary"
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = _line_of(data, exc.start)
         raise LectureError(
             display,
             line,
@@ -142,9 +148,10 @@ def split_front_matter(text: str, display: str) -> tuple[dict[str, Any], str, in
     except yaml.YAMLError as exc:
         # Where the broken construct starts (an unclosed '[' ...), else where parsing failed.
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        # fm starts with the newline that ends the opening '---', so mark.line is 0-based
-        # from that '---' line: file line = leading blank lines + 1 + mark.line.
-        line = leading + 1 + (mark.line if mark is not None else 0)
+        # fm starts with the newline that ends the opening '---', so its lines count from
+        # that '---' line: file line = leading blank lines + 1 + newlines before the mark.
+        # (Counted from the index: YAML also ends lines at U+2028, U+2029 and U+0085.)
+        line = leading + 1 + (fm[: mark.index].count("\n") if mark is not None else 0)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise LectureError(
             display, line, f"invalid YAML front matter: {problem}", "front-matter"
