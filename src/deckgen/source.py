@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -184,18 +185,42 @@ def read_source(path: Path, root: Path, data: bytes | None = None) -> Source:
 
 
 def read_bytes(path: Path) -> bytes:
-    """A lecture file's bytes, refusing oversized files; errors name the file."""
+    """A lecture file's bytes, refusing oversized files; errors name the file.
+
+    Only regular files are read: a FIFO, socket or device named ``*.md`` would block
+    or never end, so it is refused from ``os.stat`` before it is opened, and the file
+    is opened non-blocking and checked again in case it was swapped in between.
+    """
+    shown = user_path(path)
     try:
-        with open(path, "rb") as fh:
+        _check_regular(os.stat(path).st_mode, shown)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb") as fh:
+            _check_regular(os.fstat(fh.fileno()).st_mode, shown)
             data = fh.read(MAX_LECTURE_BYTES + 1)
             if len(data) > MAX_LECTURE_BYTES:
                 size = os.fstat(fh.fileno()).st_size
                 raise LectureError(
-                    user_path(path),
+                    shown,
                     1,
                     f"file is {size} bytes; lectures are limited to {MAX_LECTURE_BYTES} bytes",
                     "too-large",
                 )
         return data
     except OSError as exc:
-        raise LectureError(user_path(path), 1, f"cannot read file: {exc.strerror}", "io") from None
+        raise LectureError(shown, 1, f"cannot read file: {exc.strerror}", "io") from None
+
+
+_KINDS = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFDIR: "a folder",
+}
+
+
+def _check_regular(mode: int, shown: str) -> None:
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "a special file")
+        raise LectureError(shown, 1, f"{kind}, not a regular file; not read", "not-a-file")
