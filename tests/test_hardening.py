@@ -201,3 +201,34 @@ def test_fifo_in_lectures_folder_does_not_hang(tmp_path: Path) -> None:
     both = result.stdout + result.stderr
     assert "lectures/pipe.md:1:1: error not-a-file" in both
     assert "Traceback" not in both
+
+
+# --- 22. GitHub annotations from hostile file names ------------------------------------
+
+
+def test_github_annotation_escapes_properties_and_message() -> None:
+    from deckgen.cli import github_annotation
+    from deckgen.model import Diagnostic
+
+    diag = Diagnostic(
+        "a,line=99\n::error file=x.md::pwned%.md", 3, "error", "front-matter", "bad\r\n100%: x"
+    )
+    line = github_annotation(diag)
+    assert line == (
+        "::error file=a%2Cline=99%0A%3A%3Aerror file=x.md%3A%3Apwned%25.md,line=3,col=1,"
+        "title=deckgen front-matter::bad%0D%0A100%25: x"
+    )
+    assert "\n" not in line and line.count("::") == 2
+
+
+def test_github_format_file_name_cannot_inject(tmp_path: Path) -> None:
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    name = "x,line=99\n::error file=evil.md,line=1::injected.md"
+    (lectures / name).write_text("---\ntitle: [a\n---\n# X\n", "utf-8")
+    result = run_cli(["check", "--format", "github"], tmp_path)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("::error file=lectures/x%2Cline=99%0A%3A%3Aerror file=evil.md")
+    assert ",line=2,col=1,title=deckgen front-matter::" in lines[0]

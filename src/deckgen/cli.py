@@ -85,14 +85,26 @@ def _summary(report: BuildReport) -> str:
     return text
 
 
+def _escape_data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub's toolkit (``escapeData``) does."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    """A workflow command's property value (``escapeProperty``): also ``:`` and ``,``."""
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def github_annotation(diag: Diagnostic) -> str:
     """A diagnostic as a GitHub Actions workflow command."""
-    message = diag.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return (
-        f"::{_GITHUB_LEVEL.get(diag.severity, 'notice')} file={diag.path},line={diag.line},"
-        f"col={diag.col},"
-        f"title=deckgen {diag.code}::{message}"
-    )
+    properties = {
+        "file": diag.path,
+        "line": diag.line,
+        "col": diag.col,
+        "title": f"deckgen {diag.code}",
+    }
+    listed = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items())
+    return f"::{_GITHUB_LEVEL.get(diag.severity, 'notice')} {listed}::{_escape_data(diag.message)}"
 
 
 def _report_json(report: BuildReport) -> str:
