@@ -232,3 +232,58 @@ def test_github_format_file_name_cannot_inject(tmp_path: Path) -> None:
     assert len(lines) == 1, lines
     assert lines[0].startswith("::error file=lectures/x%2Cline=99%0A%3A%3Aerror file=evil.md")
     assert ",line=2,col=1,title=deckgen front-matter::" in lines[0]
+
+
+# --- 14. plan dates and day counts out of range ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "option"),
+    [
+        ("plan", ["--interview-date", "9999-12-31"], "--interview-date"),
+        (
+            "plan",
+            ["--interview-date", "2030-01-01", "--ready-days", "999999999999"],
+            "--ready-days",
+        ),
+        (
+            "build",
+            ["--interview-date", "2030-01-01", "--ready-days", "999999999999"],
+            "--ready-days",
+        ),
+    ],
+    ids=["plan-far-interview", "plan-ready-days", "build-ready-days"],
+)
+def test_out_of_range_dates_are_usage_errors(
+    tmp_path: Path, command: str, args: list[str], option: str
+) -> None:
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    (lectures / "good.md").write_text(GOOD, "utf-8")
+    result = run_cli([command, *args, "--today", "2029-01-01"], tmp_path, timeout=60)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"Invalid value for '{option}'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"ready_days": 10**12}, "ready_days must be at most"),
+        ({"interview": "9999-12-31"}, "plans cover at most"),
+        ({"today": "0001-01-01", "interview": "0001-01-03"}, "before year 1"),
+        ({"learning_steps": (1e15,)}, "learning steps must be at most"),
+    ],
+)
+def test_plan_library_bounds(changes: dict[str, object], words: str) -> None:
+    from datetime import date
+
+    from deckgen.plan import PlanError, PlanSettings, make_plan
+
+    values: dict[str, object] = {"today": date(2029, 1, 1), "interview": date(2029, 3, 1)}
+    values.update(changes)
+    for key in ("today", "interview"):
+        if isinstance(values[key], str):
+            values[key] = date.fromisoformat(str(values[key]))
+    with pytest.raises(PlanError, match=words):
+        make_plan([("L", 10)], PlanSettings(**values))  # type: ignore[arg-type]

@@ -30,6 +30,7 @@ from deckgen.build import (
 )
 from deckgen.inspect_apkg import PackageReadError, describe
 from deckgen.model import Diagnostic
+from deckgen.plan import MAX_PLAN_DAYS, MAX_READY_DAYS
 from deckgen.settings import DeckSettings, SettingsError, apply, load_project_settings
 
 _PROGRESS_MIN = 10  # show a progress bar from this many lectures on (and only on a terminal)
@@ -161,7 +162,7 @@ FORMAT_OPTION = click.option(
 )
 READY_DAYS_OPTION = click.option(
     "--ready-days",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_READY_DAYS),
     default=7,
     show_default=True,
     help="Days before the interview by which every card has been introduced.",
@@ -488,6 +489,13 @@ def plan_cmd(
 
     if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
         raise click.UsageError("--chart must name a .png or .svg file")
+    start = (today or datetime.datetime.now()).date()
+    if (interview_date.date() - start).days > MAX_PLAN_DAYS:
+        raise click.BadParameter(
+            f"{interview_date.date()} is more than {MAX_PLAN_DAYS} days after {start}; "
+            "plans cover at most that many days",
+            param_hint="'--interview-date'",
+        )
     paths, root = _default_paths(paths, root)
     project, _, _ = project_settings()
     flags = {"desired-retention": desired_retention, "learning-steps": learning_steps}
@@ -504,7 +512,7 @@ def plan_cmd(
         sys.exit(1)
     lectures = [(r.deck, sum(count_cards(n) for n in r.notes)) for r in results]
     settings = PlanSettings(
-        today=(today or datetime.datetime.now()).date(),
+        today=start,
         interview=interview_date.date(),
         new_per_day=new_per_day,
         ready_days=ready_days,
