@@ -31,6 +31,7 @@ from deckgen.build import (
 )
 from deckgen.inspect_apkg import PackageReadError, describe
 from deckgen.model import Diagnostic
+from deckgen.plan import MAX_PLAN_DAYS, MAX_READY_DAYS
 from deckgen.settings import DeckSettings, SettingsError, apply, load_project_settings
 
 _PROGRESS_MIN = 10  # show a progress bar from this many lectures on (and only on a terminal)
@@ -107,14 +108,26 @@ def _summary(report: BuildReport) -> str:
     return text
 
 
+def _escape_data(text: str) -> str:
+    """A workflow command's message, escaped as GitHub's toolkit (``escapeData``) does."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    """A workflow command's property value (``escapeProperty``): also ``:`` and ``,``."""
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def github_annotation(diag: Diagnostic) -> str:
     """A diagnostic as a GitHub Actions workflow command."""
-    message = diag.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return (
-        f"::{_GITHUB_LEVEL.get(diag.severity, 'notice')} file={diag.path},line={diag.line},"
-        f"col={diag.col},"
-        f"title=deckgen {diag.code}::{message}"
-    )
+    properties = {
+        "file": diag.path,
+        "line": diag.line,
+        "col": diag.col,
+        "title": f"deckgen {diag.code}",
+    }
+    listed = ",".join(f"{key}={_escape_property(str(value))}" for key, value in properties.items())
+    return f"::{_GITHUB_LEVEL.get(diag.severity, 'notice')} {listed}::{_escape_data(diag.message)}"
 
 
 def _report_json(report: BuildReport) -> str:
@@ -171,7 +184,7 @@ FORMAT_OPTION = click.option(
 )
 READY_DAYS_OPTION = click.option(
     "--ready-days",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_READY_DAYS),
     default=7,
     show_default=True,
     help="Days before the interview by which every card has been introduced.",
@@ -505,6 +518,13 @@ def plan_cmd(
             err=True,
         )
         sys.exit(1)
+    start = (today or datetime.datetime.now()).date()
+    if (interview_date.date() - start).days > MAX_PLAN_DAYS:
+        raise click.BadParameter(
+            f"{interview_date.date()} is more than {MAX_PLAN_DAYS} days after {start}; "
+            "plans cover at most that many days",
+            param_hint="'--interview-date'",
+        )
     paths, root = _default_paths(paths, root)
     project, _, _ = project_settings()
     flags = {"desired-retention": desired_retention, "learning-steps": learning_steps}
@@ -521,7 +541,7 @@ def plan_cmd(
         sys.exit(1)
     lectures = [(r.deck, sum(count_cards(n) for n in r.notes)) for r in results]
     settings = PlanSettings(
-        today=(today or datetime.datetime.now()).date(),
+        today=start,
         interview=interview_date.date(),
         new_per_day=new_per_day,
         ready_days=ready_days,

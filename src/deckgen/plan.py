@@ -52,6 +52,10 @@ _REVIEW_BUDGET = 40_000
 # The simulated day starts at noon UTC: learning steps (minutes long) stay on the same date.
 _REVIEW_HOUR = 12
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Bounds that keep date arithmetic and the simulation finite: about ten years.
+MAX_READY_DAYS = 3660
+MAX_PLAN_DAYS = 3660
+_MAX_STEP_MINUTES = MAX_PLAN_DAYS * 24 * 60
 
 
 class PlanError(ValueError):
@@ -126,6 +130,8 @@ def _check_dates(
             f"ready_days must be a whole number of days, at least 1 (got {ready_days!r}): "
             "cards are introduced before the interview day"
         )
+    if ready_days > MAX_READY_DAYS:
+        raise PlanError(f"ready_days must be at most {MAX_READY_DAYS} (got {ready_days})")
     if isinstance(total_cards, bool) or not isinstance(total_cards, int) or total_cards < 0:
         raise PlanError(f"the number of cards must be a whole number >= 0 (got {total_cards!r})")
     cards = _plural(total_cards, "card")
@@ -142,7 +148,12 @@ def _check_dates(
 
 
 def _ready_date(interview: datetime.date, ready_days: int) -> datetime.date:
-    return interview - datetime.timedelta(days=ready_days)
+    try:
+        return interview - datetime.timedelta(days=ready_days)
+    except OverflowError:
+        raise PlanError(
+            f"{ready_days} days before the interview on {interview} is before year 1"
+        ) from None
 
 
 def _introduction_days(today: datetime.date, interview: datetime.date, ready_days: int) -> int:
@@ -180,6 +191,11 @@ def required_new_per_day(
 
 def _check_settings(settings: PlanSettings, total_cards: int) -> None:
     _check_dates(total_cards, settings.today, settings.interview, settings.ready_days)
+    if (settings.interview - settings.today).days > MAX_PLAN_DAYS:
+        raise PlanError(
+            f"the interview on {settings.interview} is more than {MAX_PLAN_DAYS} days after "
+            f"{settings.today}; plans cover at most {MAX_PLAN_DAYS} days"
+        )
     retention = settings.desired_retention
     if not isinstance(retention, int | float) or not 0.7 < retention <= 0.99:
         raise PlanError(f"desired_retention must be above 0.7 and at most 0.99 (got {retention!r})")
@@ -194,6 +210,8 @@ def _check_settings(settings: PlanSettings, total_cards: int) -> None:
     steps = settings.learning_steps
     if not steps or not all(isinstance(m, int | float) and m > 0 for m in steps):
         raise PlanError(f"learning_steps must be positive minutes (got {steps!r})")
+    if any(m > _MAX_STEP_MINUTES for m in steps):
+        raise PlanError(f"learning steps must be at most {MAX_PLAN_DAYS} days each")
     if (
         isinstance(settings.max_interval, bool)
         or not isinstance(settings.max_interval, int)
@@ -320,10 +338,13 @@ def make_plan(lectures: Sequence[tuple[str, int]], settings: PlanSettings) -> Pl
     per_day = needed if settings.new_per_day is None else settings.new_per_day
     if per_day < needed:
         intro_days = math.ceil(total / per_day)
-        finish = settings.today + datetime.timedelta(days=intro_days - 1)
+        try:
+            finish = f" (until {settings.today + datetime.timedelta(days=intro_days - 1)})"
+        except OverflowError:
+            finish = ""
         raise PlanError(
             f"at {per_day} new cards/day the {total} cards would take "
-            f"{_plural(intro_days, 'day')} (until {finish}), past the ready date {ready} "
+            f"{_plural(intro_days, 'day')}{finish}, past the ready date {ready} "
             f"({_plural(settings.ready_days, 'day')} before the interview on "
             f"{settings.interview}): you need at least {needed} new cards/day"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -61,17 +62,63 @@ def user_path(path: Path) -> str:
 _YAML = frontmatter.YAMLHandler()
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, with two limits for front matter:
+
+    * no aliases (``*name``): a few hundred bytes of nested aliases ("billion laughs")
+      would otherwise expand to gigabytes once the metadata is walked;
+    * a value that PyYAML recognises but Python cannot hold (``2024-13-45``, an integer
+      of thousands of digits) is a YAML error at that value, not a ``ValueError``.
+    """
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases (*{event.anchor}) are not allowed in front matter",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            kind = str(node.tag).rsplit(":", 1)[-1]  # tag:yaml.org,2002:timestamp → timestamp
+            reason = str(exc).split(";")[0]
+            problem = f"{_clip(node.value)} is not a valid {kind} ({reason})"
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{problem}; quote it to keep it as text",
+                node.start_mark,
+            ) from None
+
+
+def _clip(value: Any, limit: int = 24) -> str:
+    text = value if isinstance(value, str) else "…"
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def _line_of(data: bytes, index: int) -> int:
+    """1-based line of byte ``index``; ``\r\n``, ``\r`` and ``\n`` each end a line."""
+    head = data[:index]
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+
+
 def decode(data: bytes, display: str) -> str:
     """Decode UTF-8 lecture bytes, naming the line of the first bad byte."""
     if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        line = _line_of(data, data.index(b"\x00"))
         raise LectureError(
             display, line, "binary content (NUL byte); not a Markdown lecture", "binary"
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = _line_of(data, exc.start)
         raise LectureError(
             display,
             line,
@@ -94,13 +141,18 @@ def split_front_matter(text: str, display: str) -> tuple[dict[str, Any], str, in
             display, leading + 1, "front matter opened with '---' is never closed", "front-matter"
         ) from None
     try:
-        meta = _YAML.load(fm)
+        meta = _YAML.load(fm, Loader=_FrontMatterLoader)
+    except RecursionError:
+        raise LectureError(
+            display, leading + 1, "invalid YAML front matter: nested too deeply", "front-matter"
+        ) from None
     except yaml.YAMLError as exc:
         # Where the broken construct starts (an unclosed '[' ...), else where parsing failed.
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        # fm starts with the newline that ends the opening '---', so mark.line is 0-based
-        # from that '---' line: file line = leading blank lines + 1 + mark.line.
-        line = leading + 1 + (mark.line if mark is not None else 0)
+        # fm starts with the newline that ends the opening '---', so its lines count from
+        # that '---' line: file line = leading blank lines + 1 + newlines before the mark.
+        # (Counted from the index: YAML also ends lines at U+2028, U+2029 and U+0085.)
+        line = leading + 1 + (fm[: mark.index].count("\n") if mark is not None else 0)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise LectureError(
             display, line, f"invalid YAML front matter: {problem}", "front-matter"
@@ -133,18 +185,42 @@ def read_source(path: Path, root: Path, data: bytes | None = None) -> Source:
 
 
 def read_bytes(path: Path) -> bytes:
-    """A lecture file's bytes, refusing oversized files; errors name the file."""
+    """A lecture file's bytes, refusing oversized files; errors name the file.
+
+    Only regular files are read: a FIFO, socket or device named ``*.md`` would block
+    or never end, so it is refused from ``os.stat`` before it is opened, and the file
+    is opened non-blocking and checked again in case it was swapped in between.
+    """
+    shown = user_path(path)
     try:
-        with open(path, "rb") as fh:
+        _check_regular(os.stat(path).st_mode, shown)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb") as fh:
+            _check_regular(os.fstat(fh.fileno()).st_mode, shown)
             data = fh.read(MAX_LECTURE_BYTES + 1)
             if len(data) > MAX_LECTURE_BYTES:
                 size = os.fstat(fh.fileno()).st_size
                 raise LectureError(
-                    user_path(path),
+                    shown,
                     1,
                     f"file is {size} bytes; lectures are limited to {MAX_LECTURE_BYTES} bytes",
                     "too-large",
                 )
         return data
     except OSError as exc:
-        raise LectureError(user_path(path), 1, f"cannot read file: {exc.strerror}", "io") from None
+        raise LectureError(shown, 1, f"cannot read file: {exc.strerror}", "io") from None
+
+
+_KINDS = {
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a device",
+    stat.S_IFDIR: "a folder",
+}
+
+
+def _check_regular(mode: int, shown: str) -> None:
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "a special file")
+        raise LectureError(shown, 1, f"{kind}, not a regular file; not read", "not-a-file")
