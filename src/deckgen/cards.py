@@ -429,7 +429,7 @@ def _table(table: Table, lecture: Lecture) -> _Draft | None:
                 normalize_name(r[column]) for r in table.rows if r is not row and column < len(r)
             }
             trivial = (
-                not re.search(r"[^\W\d_]{2}", value.replace("yes", "").replace("no", ""))
+                not re.search(r"\w", re.sub(r"\b(?:yes|no)\b", "", value))  # ✅/❌ marks
                 or value in (normalize_name(row[0]), normalize_name(column_name))
                 or value in others
                 or len(words(value)) > MAX_ANSWER_WORDS

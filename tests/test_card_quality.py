@@ -1,0 +1,170 @@
+"""Card quality: the smells of shared/card-quality.md stay under their limits, and each rule
+holds on a small lecture."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from deckgen.build import BuildOptions, collect
+from deckgen.cards import build_notes
+from deckgen.model import Lecture
+from deckgen.smells import SMELLS, lecture_smells, tally
+
+Parse = Callable[[str], Lecture]
+
+# Share of cards allowed per smell on the corpus (issue #10's limits).
+LIMITS = {
+    "furniture": 0.01,
+    "long-answer": 0.03,
+    "generic-term": 0.005,
+    "answer-visible": 0.005,
+    "lead-in": 0.005,
+    "duplicate": 0.01,
+    "smelly": 0.06,
+}
+
+
+def test_corpus_smells_stay_under_their_limits(corpus: Path) -> None:
+    results, _ = collect([corpus], BuildOptions(root=corpus))
+    totals: Counter[str] = Counter()
+    for result in results:
+        totals.update(tally(lecture_smells(result.notes)))
+    assert totals["cards"] > 300
+    shares = {smell: totals[smell] / totals["cards"] for smell in [*SMELLS, "smelly"]}
+    over = {s: round(v, 4) for s, v in shares.items() if v > LIMITS[s]}
+    assert not over, over
+
+
+def _texts(lecture: Lecture) -> str:
+    return "\n".join(f for n in build_notes(lecture) for f in n.fields)
+
+
+def test_objectives_motivation_and_recaps_make_no_cards(parse_text: Parse) -> None:
+    lecture = parse_text("""
+        # Caching
+
+        ## Learning Objectives
+        - Understand cache invalidation.
+
+        ## Why Caching Matters
+        Caching helps you:
+        - **Cut Latency**: serve reads from memory.
+
+        ## Key Takeaways
+        - Caches trade freshness for speed.
+        """)
+    assert build_notes(lecture) == []
+
+
+def test_intent_sentence_becomes_a_definition(parse_text: Parse) -> None:
+    [note] = build_notes(
+        parse_text("""
+            ---
+            title: Circuit Breaker Pattern
+            ---
+            # Circuit Breaker Pattern
+
+            ## Intent
+            > The Circuit Breaker Pattern prevents cascading failures by failing fast.
+            """)
+    )
+    assert note.field("Prompt") == "What is the intent of the <b>Circuit Breaker Pattern</b>?"
+    assert "cascading failures" in note.field("Answer")
+
+
+def test_reason_labels_are_clozed_not_asked_as_terms(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Two Pointers
+
+            ## Benefits
+            - **Optimize Performance**: cut quadratic scans to one pass.
+            - **Save Memory**: no auxiliary arrays.
+            """)
+    )
+    assert [n.kind for n in notes] == ["recall"]
+    assert notes[0].model == "cloze"
+    text = notes[0].field("Text")
+    assert "<b>Optimize Performance</b>: {{c1::" in text
+
+
+def test_arrow_items_hide_the_fact_not_the_cue(parse_text: Parse) -> None:
+    [note] = build_notes(
+        parse_text("""
+            # CAP
+
+            ## Examples of Choices
+            - Banking and payments → CP
+            - Social media feeds → AP
+            - Shopping carts at scale → AP
+            """)
+    )
+    assert "Banking and payments → {{c1::CP}}" in note.field("Text")
+
+
+def test_concept_card_asks_for_the_definition_only(parse_text: Parse) -> None:
+    [note] = build_notes(
+        parse_text("""
+            # Speed
+
+            ## Key Concepts
+            ### 1. Execution Speed
+            - **Definition**: Acting quickly to deliver results.
+            - **Key Aspects**: Fast decisions, fewer hand-offs.
+            - **Examples**: Shipping a fix in a day.
+            """)
+    )
+    assert note.field("Prompt") == "What is <b>Execution Speed</b>?"
+    assert "Acting quickly" in note.field("Answer") and "Fast decisions" not in note.field("Answer")
+    assert "Fast decisions" in note.field("Extra")
+
+
+def test_long_code_is_context_and_the_idea_is_asked(parse_text: Parse) -> None:
+    code = "\n".join(f"    int x{i} = {i};" for i in range(20))
+    [note] = build_notes(
+        parse_text(
+            "# Windows\n\n## Sliding Window (O(n))\n\n"
+            "The window grows on the right and shrinks from the left past repeats.\n\n"
+            f"```java\nclass W {{\n{code}\n}}\n```\n"
+        )
+    )
+    assert "what is the idea?" in note.field("Prompt")
+    assert "<pre" not in note.field("Answer") and "<pre" in note.field("Extra")
+
+
+def test_table_cells_repeating_their_headers_are_not_asked(parse_text: Parse) -> None:
+    [note] = build_notes(
+        parse_text("""
+            # Lists
+
+            ## Comparison
+            | Aspect | Array | Linked List |
+            | --- | --- | --- |
+            | Access | O(1) | O(n) |
+            | Random access | ✅ Yes | ❌ No |
+            | Memory | Array | Nodes with pointers |
+            """)
+    )
+    text = note.field("Text")
+    assert "{{c1::O(1)}}" in text
+    assert "::✅" not in text and "::❌" not in text and "::Array}}" not in text
+
+
+def test_a_retold_story_is_one_story(parse_text: Parse) -> None:
+    story = """
+        - **Situation**: “Our notification system was too slow for a launch.”
+        - **Task**: “I owned the latency budget for the launch.”
+        - **Action**: “I added a cache and cut the test cycle to one day.”
+        - **Result**: “Delivery time dropped by forty percent.”
+        """
+    notes = build_notes(
+        parse_text(
+            "# Speed\n\n## STAR Example\n**Question**: “Tell me about speed.”\n"
+            + story.replace("        ", "")
+            + "\n## Practice Exercise\n**Question**: “Tell me about speed.”\n\n"
+            "**Sample Response (Speed)**:\n" + story.replace("        ", "")
+        )
+    )
+    assert [n.kind for n in notes] == ["star"]
