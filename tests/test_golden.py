@@ -7,7 +7,9 @@ that alters cards on purpose regenerates them with
 
     DECKGEN_UPDATE_GOLDEN=1 ./dev test tests/test_golden.py
 
-and the diff of ``tests/golden/`` shows which packages changed.
+and the diff of ``tests/golden/`` shows which packages changed. Every build runs in a
+fresh process, as ``deckgen build`` does, so no state of an earlier build in the test
+process (genanki fills defaults into the cached note types as it writes) can leak in.
 """
 
 from __future__ import annotations
@@ -17,17 +19,33 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import CORPUS, LECTURES
-from deckgen.build import BuildOptions, build
 
 GOLDEN = Path(__file__).parent / "golden"
 EPOCH = 1_700_000_000
 LATER = EPOCH + 86_400
 UPDATE = os.environ.get("DECKGEN_UPDATE_GOLDEN") == "1"
+
+
+def _build(
+    epoch: int, source: Path, *, out: Path | None = None, bundle: Path | None = None
+) -> None:
+    """``build([source], BuildOptions(...))`` in a fresh process at ``epoch``."""
+    code = (
+        "import sys; from pathlib import Path; from deckgen.build import BuildOptions, build; "
+        "out, bundle = sys.argv[2], sys.argv[3]; "
+        "build([Path(sys.argv[1])], BuildOptions(out=Path(out or 'decks'), "
+        "bundle=Path(bundle) if bundle else None))"
+    )
+    args = [sys.executable, "-c", code, str(source), str(out or ""), str(bundle or "")]
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(epoch)}
+    subprocess.run(args, check=True, env=env, cwd=source.parent)
 
 
 def _digests(out: Path) -> dict[str, str]:
@@ -73,30 +91,24 @@ def _source(name: str) -> Path:
 
 
 @pytest.mark.parametrize("name", ["lectures", "corpus"])
-def test_tree_build_is_byte_identical(name: str, tmp_path: Path, monkeypatch) -> None:
-    source = _source(name)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    build([source], BuildOptions(out=tmp_path / "decks", force=True))
+def test_tree_build_is_byte_identical(name: str, tmp_path: Path) -> None:
+    _build(EPOCH, _source(name), out=tmp_path / "decks")
     _compare(name, _digests(tmp_path / "decks"))
 
 
 @pytest.mark.parametrize("name", ["lectures", "corpus"])
-def test_bundle_build_is_byte_identical(name: str, tmp_path: Path, monkeypatch) -> None:
-    source = _source(name)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    build([source], BuildOptions(bundle=tmp_path / "out" / "all.apkg"))
+def test_bundle_build_is_byte_identical(name: str, tmp_path: Path) -> None:
+    _build(EPOCH, _source(name), bundle=tmp_path / "out" / "all.apkg")
     _compare(f"{name}-bundle", _digests(tmp_path / "out"))
 
 
 @pytest.mark.parametrize("name", ["lectures", "corpus"])
-def test_rebuild_after_edits_is_byte_identical(name: str, tmp_path: Path, monkeypatch) -> None:
+def test_rebuild_after_edits_is_byte_identical(name: str, tmp_path: Path) -> None:
     """Items leaving lectures exercise the note history: removed notes, cloze numbers."""
     copy = tmp_path / "src"
     shutil.copytree(_source(name), copy)
     out = tmp_path / "decks"
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
-    build([copy], BuildOptions(out=out))
+    _build(EPOCH, copy, out=out)
     _drop_every_third_bullet(copy)
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(LATER))
-    build([copy], BuildOptions(out=out))
+    _build(LATER, copy, out=out)
     _compare(f"{name}-edited", _digests(out))
