@@ -17,19 +17,9 @@ from typing import Any
 import click
 
 from deckgen import __version__
-from deckgen.build import (
-    BuildError,
-    BuildOptions,
-    BuildReport,
-    InterviewTarget,
-    LectureJob,
-    build,
-    check,
-    collect,
-    count_cards,
-)
+from deckgen.build import BuildOptions, InterviewTarget, build, check, collect
 from deckgen.inspect_apkg import PackageReadError, describe
-from deckgen.model import Diagnostic
+from deckgen.model import BuildError, BuildReport, DeckSpec, Diagnostic, LectureJob
 from deckgen.settings import DeckSettings, SettingsError, apply, load_project_settings
 
 _PROGRESS_MIN = 10  # show a progress bar from this many lectures on (and only on a terminal)
@@ -490,7 +480,7 @@ def plan_cmd(
     if report.errors:
         click.echo("deckgen: error: fix the lectures above before planning", err=True)
         sys.exit(1)
-    lectures = [(r.deck, sum(count_cards(n) for n in r.notes)) for r in results]
+    lectures = [(r.deck, sum(n.cards for n in r.notes)) for r in results]
     settings = PlanSettings(
         today=(today or datetime.datetime.now()).date(),
         interview=interview_date.date(),
@@ -547,7 +537,6 @@ def preview_cmd(
     lecture, filterable by card kind and text, with a night-mode switch. Lectures
     with errors are reported and left out; exit status 1 if there were any.
     """
-    from deckgen.package import DeckSpec
     from deckgen.preview import PreviewError, pick_engine, preview_lectures, site_files, write_site
 
     paths, root = _default_paths(paths, root)
