@@ -20,8 +20,9 @@ from pathlib import Path
 
 import genanki
 
-from deckgen.build import BuildOptions, build, deck_name, discover
+from deckgen.build import BuildOptions, build
 from deckgen.cards import build_notes
+from deckgen.discover import deck_name, discover
 from deckgen.notetypes import model_for
 from deckgen.package import deck_id
 from deckgen.parse import parse_lecture

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from deckgen.build import BuildOptions, build
 from deckgen.cli import main
-from deckgen.lock import LOCK_NAME
+from deckgen.history import LOCK_NAME
 
 GOOD = """
 ---

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from deckgen.cards import NoteSpec, build_notes, normalize_name, protect_cloze
-from deckgen.model import Lecture
+from deckgen.cards import build_notes, normalize_name
+from deckgen.model import Lecture, NoteSpec
+from deckgen.notetypes import protect_cloze
 
 Parse = Callable[[str], Lecture]
 
@@ -129,7 +130,7 @@ def test_protect_cloze() -> None:
 
 
 def test_lock_round_trips_guids_starting_with_hash() -> None:
-    from deckgen.lock import LockEntry, format_lock, read_lock
+    from deckgen.history import LockEntry, format_lock, read_lock
 
     entries = {
         "a|term|x": LockEntry("#-7kufzxp", 1700000000, "abc"),
@@ -204,7 +205,8 @@ def test_deleting_a_term_keeps_its_neighbour(parse_text: Parse) -> None:
 def test_cloze_numbers_follow_items_not_positions(parse_text: Parse) -> None:
     from dataclasses import replace
 
-    from deckgen.cards import item_id, renumber_clozes
+    from deckgen.cards import item_id
+    from deckgen.history import renumber_clozes
 
     def tips(*items: str) -> NoteSpec:
         body = "\n".join(f"- {t}" for t in items)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from ankicol import import_apkg, open_collection
 from conftest import CORPUS, LECTURES
 from deckgen.cards import build_notes
-from deckgen.package import DeckSpec, apkg_bytes, collection_bytes
+from deckgen.model import DeckSpec
+from deckgen.package import apkg_bytes, collection_bytes
 from deckgen.parse import parse_lecture
 from deckgen.source import Source
 

@@ -16,7 +16,7 @@ from ankicol import card_text
 from conftest import LECTURES
 from deckgen.build import BuildOptions, collect
 from deckgen.cli import main
-from deckgen.package import DeckSpec
+from deckgen.model import DeckSpec
 from deckgen.preview import (
     MARKER,
     PreviewError,

@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from ankicol import import_apkg, open_collection
-from deckgen.build import BuildOptions, InterviewTarget, build, discover
+from deckgen.build import BuildOptions, InterviewTarget, build
 from deckgen.cli import main
+from deckgen.discover import discover
 from deckgen.settings import DeckSettings, SettingsError, apply, parse_steps
 
 LECTURE = """\

@@ -1,13 +1,12 @@
 """Cards stage: the :class:`~deckgen.model.Lecture` model → notes.
 
 Each note gets a stable identity (a GUID hashed from a structural key: lecture
-id + kind + normalised item name, never from its text), tags for its kind and
-lecture, and a new-card position that follows document order.
+id + kind + normalised item name, never from its text; see :mod:`deckgen.history`),
+tags for its kind and lecture, and a new-card position that follows document order.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import html
 import re
@@ -17,13 +16,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-import genanki
-
+from deckgen.history import guid_for_key, lecture_key, lecture_tag, numbered_slots
 from deckgen.model import (
     Concept,
     Diagnostic,
     Lecture,
     ListEntry,
+    NoteSpec,
     Question,
     Section,
     StarStory,
@@ -32,7 +31,9 @@ from deckgen.model import (
     Term,
     TipGroup,
 )
-from deckgen.notetypes import field_names
+from deckgen.notetypes import cloze_deletion as _cloze
+from deckgen.notetypes import escape_text as _esc
+from deckgen.notetypes import field_names, protect_cloze
 from deckgen.render import block_html, inline_html, plain_text
 from deckgen.source import user_path
 from deckgen.wording import (
@@ -50,31 +51,7 @@ _TAG_RE = re.compile(r"<[^>]+>")
 # C0 controls (but tab and newline) never belong in a field; 0x1f is Anki's field separator.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 MAX_POSITION = 1_000_000  # Anki rewrites new-card positions at or above this
-QA_KINDS = frozenset({"concept", "term", "question", "recall"})
-REMOVED_TAG = "deckgen::removed"
-REMOVED_NOTICE = "Removed from the lecture: this note is kept only so you can find and delete it."
 STAR_CLOZE = {"Situation": 1, "Task": 2, "Action": 3, "Result": 4}
-
-
-@dataclass(frozen=True)
-class NoteSpec:
-    """One note, ready for the package stage."""
-
-    kind: str  # concept | term | star | tip | objective | strategy | recall
-    key: str  # structural identity
-    guid: str
-    model: str  # "qa" | "cloze"
-    fields: tuple[str, ...]
-    tags: tuple[str, ...]
-    line: int
-    due: int
-    # Cloze notes whose items may come and go (tips, objectives, tactics, table cells):
-    # "number:item-id" in document order, then retired numbers as "~number:item-id".
-    cloze_slots: tuple[str, ...] = ()
-
-    def field(self, name: str) -> str:
-        """The value of field ``name``."""
-        return self.fields[field_names(self.model).index(name)]
 
 
 @dataclass(frozen=True)
@@ -92,24 +69,6 @@ def normalize_name(name: str) -> str:
     text = unicodedata.normalize("NFKC", plain_text(name)).casefold()
     text = text.translate(str.maketrans("‘’“”–—", "''\"\"--"))
     return " ".join(re.sub(r"[^\w'\"+#-]+", " ", text).split())
-
-
-def guid_for_key(key: str) -> str:
-    """Anki GUID for a structural key (genanki's base91 hash of the key)."""
-    return genanki.guid_for("deckgen", key)
-
-
-def protect_cloze(text: str) -> str:
-    """Escape sequences Anki's cloze parser would read inside a cloze field."""
-    return text.replace("{{", "{&#123;").replace("}}", "}&#125;").replace("::", ":&#58;")
-
-
-def _cloze(n: int, content_html: str) -> str:
-    return "{{c" + str(n) + "::" + protect_cloze(content_html) + "}}"
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=False)
 
 
 def _entry_html(entry: ListEntry) -> str:
@@ -628,60 +587,6 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     return [kept for d in drafts if (kept := _without_repeats(d, seen)) is not None]
 
 
-def lecture_key(lecture: Lecture) -> str:
-    """The lecture part of every note key (``|`` separates key parts, so it is replaced)."""
-    return re.sub(r"[|\t\r\n]", "/", lecture.lecture_id)
-
-
-def key_lecture(key: str) -> str:
-    """The lecture part of a note key."""
-    return key.split("|", 1)[0]
-
-
-def removed_note(
-    key: str,
-    guid: str,
-    lecture: Lecture,
-    due: int,
-    stored: tuple[tuple[str, ...], tuple[str, ...]] | None,
-) -> NoteSpec:
-    """A note for an item that left the lecture: its last content, flagged and tagged.
-
-    ``stored`` is the note's (fields, tags) from the previous package, when known.
-    """
-    kind = key.split("|")[1] if key.count("|") >= 1 else "recall"
-    model = "qa" if kind in QA_KINDS else "cloze"
-    names = field_names(model)
-    if stored is not None and len(stored[0]) == len(names):
-        values = dict(zip(names, stored[0], strict=True))
-        tags = set(stored[1])
-    else:
-        name = _esc(key.split("|")[-1])
-        values = {
-            names[0]: name if model == "qa" else _cloze(1, name),
-            "Lecture": _esc(lecture.title),
-        }
-        tags = {f"deckgen::{kind}", lecture_tag(lecture)}
-    values["Notice"] = REMOVED_NOTICE
-    fields = tuple(values.get(n, "") for n in names)
-    return NoteSpec(
-        kind=kind,
-        key=key,
-        guid=guid,
-        model=model,
-        fields=fields,
-        tags=tuple(sorted(tags | {REMOVED_TAG})),
-        line=0,
-        due=due,
-    )
-
-
-def lecture_tag(lecture: Lecture) -> str:
-    """The tag naming a lecture, e.g. ``deckgen::lecture::behavioral::star-method``."""
-    parts = [re.sub(r"\s+", "_", p) for p in lecture.lecture_id.split("/") if p]
-    return "deckgen::lecture::" + "::".join(parts)
-
-
 def position_gap(lectures: int) -> int:
     """Positions per lecture: 1000, or fewer when there are so many lectures that
     ``lectures × 1000`` would reach 1,000,000 (Anki's Check Database rewrites those)."""
@@ -763,87 +668,3 @@ def build_notes(
             )
         )
     return notes
-
-
-_CLOZE_OPEN_RE = re.compile(r"\{\{c(\d+)::")
-RETIRED = "~"
-
-
-def numbered_slots(ids: Sequence[str]) -> tuple[str, ...]:
-    """Slots for items numbered in document order: ``("1:<id>", "2:<id>", …)``."""
-    return tuple(f"{n}:{ident}" for n, ident in enumerate(ids, start=1))
-
-
-def _read_slots(slots: Sequence[str]) -> tuple[list[tuple[int, str]], dict[str, list[int]]]:
-    """(live items in document order as (number, id), retired id → numbers)."""
-    live: list[tuple[int, str]] = []
-    retired: dict[str, list[int]] = {}
-    for slot in slots:
-        number, _, ident = slot.lstrip(RETIRED).partition(":")
-        if not number.isdigit() or not ident:
-            continue
-        if slot.startswith(RETIRED):
-            retired.setdefault(ident, []).append(int(number))
-        else:
-            live.append((int(number), ident))
-    return live, retired
-
-
-def renumber_clozes(note: NoteSpec, previous: Sequence[str]) -> NoteSpec:
-    """Give each cloze item the number it had in the previous build.
-
-    Anki keeps a cloze note's cards by number, so numbering items by position would hand
-    one item's review history to another whenever an item is inserted, moved or removed.
-    ``previous`` is the note's slots from the lock (see :func:`numbered_slots`). Unchanged
-    and moved items keep their numbers; an item edited in place (same spot, new text)
-    keeps the number of the one it replaces; a returning item gets its old number back;
-    a new item gets a number never used before; a removed item's number is retired.
-    """
-    current = [slot.partition(":")[2] for slot in note.cloze_slots]
-    live, retired = _read_slots(previous)
-    if not current or not (live or retired):
-        return note
-    assigned: list[int | None] = [None] * len(current)
-    taken: set[int] = set()
-    matcher = difflib.SequenceMatcher(a=[i for _, i in live], b=current, autojunk=False)
-    opcodes = matcher.get_opcodes()
-    for tag, i1, _, j1, j2 in opcodes:
-        if tag == "equal":
-            for k in range(j2 - j1):
-                assigned[j1 + k] = live[i1 + k][0]
-                taken.add(live[i1 + k][0])
-    # Moved items, then items that come back.
-    spare: dict[str, list[int]] = {}
-    for number, ident in live:
-        if number not in taken:
-            spare.setdefault(ident, []).append(number)
-    for j, ident in enumerate(current):
-        if assigned[j] is None:
-            pool = spare.get(ident) or retired.get(ident)
-            if pool:
-                assigned[j] = pool.pop(0)
-                taken.add(assigned[j])
-    # Items edited in place: pair what is left of each replaced stretch, in order.
-    for tag, i1, i2, j1, j2 in opcodes:
-        if tag == "replace":
-            old = [n for n, _ in live[i1:i2] if n not in taken]
-            for j in range(j1, j2):
-                if assigned[j] is None and old:
-                    assigned[j] = old.pop(0)
-                    taken.add(assigned[j])
-    highest = max([n for n, _ in live] + [n for ns in retired.values() for n in ns] + [0])
-    for j in range(len(current)):
-        if assigned[j] is None:
-            highest += 1
-            assigned[j] = highest
-    numbers = [n for n in assigned if n is not None]
-    slots = [f"{n}:{ident}" for n, ident in zip(numbers, current, strict=True)]
-    gone = [(n, i) for n, i in live if n not in taken]
-    gone += [(n, i) for i, ns in retired.items() for n in ns]
-    slots += [f"{RETIRED}{n}:{ident}" for n, ident in sorted(gone)]
-    if numbers == list(range(1, len(current) + 1)) and not gone:
-        return note  # numbering unchanged
-    text = _CLOZE_OPEN_RE.sub(
-        lambda m: "{{c" + str(numbers[int(m.group(1)) - 1]) + "::", note.fields[0]
-    )
-    return replace(note, fields=(text, *note.fields[1:]), cloze_slots=tuple(slots))

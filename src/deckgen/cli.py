@@ -18,19 +18,9 @@ from typing import Any
 import click
 
 from deckgen import __version__
-from deckgen.build import (
-    BuildError,
-    BuildOptions,
-    BuildReport,
-    InterviewTarget,
-    LectureJob,
-    build,
-    check,
-    collect,
-    count_cards,
-)
+from deckgen.build import BuildOptions, InterviewTarget, build, check, collect
 from deckgen.inspect_apkg import PackageReadError, describe
-from deckgen.model import Diagnostic
+from deckgen.model import BuildError, BuildReport, DeckSpec, Diagnostic, LectureJob
 from deckgen.plan import MAX_PLAN_DAYS, MAX_READY_DAYS
 from deckgen.settings import DeckSettings, SettingsError, apply, load_project_settings
 
@@ -130,6 +120,20 @@ def github_annotation(diag: Diagnostic) -> str:
     return f"::{_GITHUB_LEVEL.get(diag.severity, 'notice')} {listed}::{_escape_data(diag.message)}"
 
 
+def print_diagnostics(
+    diagnostics: Sequence[Diagnostic],
+    fmt: str = "text",
+    *,
+    errors_only: bool = False,
+    err: bool = True,
+) -> None:
+    """Print diagnostics as text or GitHub annotations (only errors if asked), to stderr
+    unless ``err`` is False."""
+    for diag in diagnostics:
+        if not errors_only or diag.severity == "error":
+            click.echo(github_annotation(diag) if fmt == "github" else str(diag), err=err)
+
+
 def _report_json(report: BuildReport) -> str:
     return json.dumps(
         {
@@ -198,13 +202,24 @@ def _output_format(fmt: str | None) -> str:
     return fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
 
 
-def _media_root(
-    media_root: Path | None, table: dict[str, Any], project_file: Path | None
-) -> Path | None:
-    """``--media-root``, else ``media-root`` from the project file (relative to that file)."""
+def build_options(
+    root: Path | None,
+    media_root: Path | None = None,
+    flags: dict[str, Any] | None = None,
+    **more: Any,
+) -> BuildOptions:
+    """Build options from the project file and the command line: deck options (the
+    project's, with ``flags`` checked against them), the media root (``--media-root``,
+    else ``media-root`` from the project file, relative to it) and ``more`` as given."""
+    project, table, project_file = project_settings()
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    try:
+        apply(project, flags, "command line")
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
     if media_root is None and project_file is not None and table.get("media-root"):
-        return project_file.parent / str(table["media-root"])
-    return media_root
+        media_root = project_file.parent / str(table["media-root"])
+    return BuildOptions(root=root, project=project, flags=flags, media_root=media_root, **more)
 
 
 @main.command("build")
@@ -275,22 +290,8 @@ def build_cmd(
         raise click.UsageError("--bundle must name a .apkg file")
     fmt = _output_format(fmt)
     paths, root = _default_paths(paths, root)
-    flags = {
-        "new-per-day": new_per_day,
-        "reviews-per-day": reviews_per_day,
-        "learning-steps": learning_steps,
-        "desired-retention": desired_retention,
-        "max-interval": max_interval,
-    }
-    flags = {k: v for k, v in flags.items() if v is not None}
     if interview_date is not None and new_per_day is not None:
         raise click.UsageError("give either --interview-date or --new-per-day, not both")
-    project, table, project_file = project_settings()
-    media_root = _media_root(media_root, table, project_file)
-    try:
-        apply(project, flags, "command line")
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
     interview = None
     if interview_date is not None:
         interview = InterviewTarget(
@@ -298,16 +299,22 @@ def build_cmd(
             today=(today or datetime.datetime.now()).date(),
             ready_days=ready_days,
         )
-    options = BuildOptions(
+    flags = {
+        "new-per-day": new_per_day,
+        "reviews-per-day": reviews_per_day,
+        "learning-steps": learning_steps,
+        "desired-retention": desired_retention,
+        "max-interval": max_interval,
+    }
+    options = build_options(
+        root,
+        media_root,
+        flags,
         out=out,
         bundle=bundle,
-        root=root,
         force=force,
         check=check,
-        project=project,
-        flags=flags,
         interview=interview,
-        media_root=media_root,
     )
     try:
         with _terminate_as_interrupt():
@@ -321,9 +328,7 @@ def build_cmd(
     if fmt == "json":
         click.echo(_report_json(report))
     else:
-        for diag in report.diagnostics:
-            if not quiet or diag.severity == "error":
-                click.echo(github_annotation(diag) if fmt == "github" else str(diag), err=True)
+        print_diagnostics(report.diagnostics, fmt, errors_only=quiet)
         for notice in report.notices:
             click.echo(notice, err=True)
         for item in report.out_of_date:
@@ -358,9 +363,7 @@ def check_cmd(
     """
     fmt = _output_format(fmt)
     paths, root = _default_paths(paths, root)
-    project, table, project_file = project_settings()
-    media_root = _media_root(media_root, table, project_file)
-    options = BuildOptions(root=root, project=project, media_root=media_root)
+    options = build_options(root, media_root)
     try:
         report = check(list(paths), options, progress=None if fmt == "json" else _progress)
     except BuildError as exc:
@@ -389,8 +392,7 @@ def check_cmd(
             )
         )
     else:
-        for diag in diagnostics:
-            click.echo(github_annotation(diag) if fmt == "github" else str(diag))
+        print_diagnostics(diagnostics, fmt, err=False)
         click.echo(
             f"{report.lectures} lectures checked: {errors} errors, "
             f"{sum(d.severity == 'warning' for d in diagnostics)} warnings",
@@ -526,20 +528,15 @@ def plan_cmd(
             param_hint="'--interview-date'",
         )
     paths, root = _default_paths(paths, root)
-    project, _, _ = project_settings()
     flags = {"desired-retention": desired_retention, "learning-steps": learning_steps}
-    try:
-        deck = apply(project, {k: v for k, v in flags.items() if v is not None}, "command line")
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
-    results, report = collect(list(paths), BuildOptions(root=root, project=project))
-    for diag in report.diagnostics:
-        if diag.severity == "error":
-            click.echo(str(diag), err=True)
+    options = build_options(root, flags=flags)
+    deck = apply(options.project, options.flags, "command line")
+    results, report = collect(list(paths), options)
+    print_diagnostics(report.diagnostics, errors_only=True)
     if report.errors:
         click.echo("deckgen: error: fix the lectures above before planning", err=True)
         sys.exit(1)
-    lectures = [(r.deck, sum(count_cards(n) for n in r.notes)) for r in results]
+    lectures = [(r.deck, sum(n.cards for n in r.notes)) for r in results]
     settings = PlanSettings(
         today=start,
         interview=interview_date.date(),
@@ -600,19 +597,14 @@ def preview_cmd(
     lecture, filterable by card kind and text, with a night-mode switch. Lectures
     with errors are reported and left out; exit status 1 if there were any.
     """
-    from deckgen.package import DeckSpec
     from deckgen.preview import PreviewError, pick_engine, preview_lectures, site_files, write_site
 
     paths, root = _default_paths(paths, root)
-    project, table, project_file = project_settings()
-    media_root = _media_root(media_root, table, project_file)
-    options = BuildOptions(root=root, project=project, media_root=media_root)
+    options = build_options(root, media_root)
     try:
         described, render = pick_engine(engine)
         results, report = collect(list(paths), options, progress=_progress)
-        for diag in report.diagnostics:
-            if not quiet or diag.severity == "error":
-                click.echo(str(diag), err=True)
+        print_diagnostics(report.diagnostics, errors_only=quiet)
         decks = [DeckSpec(r.deck, r.notes, media=r.media.files) for r in results]
         lectures = preview_lectures(
             [(r.lecture.title, r.deck, r.job.rel_path.as_posix(), r.notes) for r in results],

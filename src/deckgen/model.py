@@ -1,17 +1,31 @@
-"""The typed model in the middle of the pipeline: what a lecture teaches.
+"""The types that cross stage boundaries: what a lecture teaches, and what is built from it.
 
-The parse stage fills these dataclasses from Markdown; the cards stage turns them
-into notes. Text fields hold *Markdown source* (inline or block); rendering to
-HTML happens later, in :mod:`deckgen.render`. Every item carries ``line``, the
-1-based line in the lecture file where it starts, so cards and diagnostics can
-point back to the source.
+The parse stage fills the lecture dataclasses from Markdown; the cards stage turns them
+into :class:`NoteSpec` notes, the history stage gives those their identity over time,
+and the output stage writes them as :class:`DeckSpec` decks. Text fields of the
+lecture model hold *Markdown source* (inline or block); rendering to HTML happens
+later, in :mod:`deckgen.render`. Every item carries ``line``, the 1-based line in the
+lecture file where it starts, so cards and diagnostics can point back to the source.
+No stage imports another stage's module for a type: they all meet here.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from deckgen.notetypes import field_names
+from deckgen.settings import DeckSettings
+
+CLOZE_NUMBER_RE = re.compile(r"\{\{c(\d+)::")  # the opening of a cloze deletion
+REMOVED_TAG = "deckgen::removed"  # notes kept for items that left their lecture
+
+
+class BuildError(Exception):
+    """A problem with the build as a whole (bad paths, unwritable output)."""
 
 
 @dataclass(frozen=True)
@@ -181,3 +195,100 @@ class Lecture:
         if isinstance(explicit, str | int) and str(explicit).strip():
             return str(explicit).strip()
         return self.rel_path.with_suffix("").as_posix()
+
+
+@dataclass(frozen=True)
+class LectureJob:
+    """One lecture to build: where it is, its place in the course, where it goes."""
+
+    path: Path
+    root: Path
+    position: int
+    output: Path
+    rel: str  # the lecture's path relative to its lectures root, POSIX style
+    stat: tuple[int, int] = (-1, -1)  # (size, mtime_ns) when discovered, before any read
+    order: float | None = None  # front-matter ``order:``
+
+    @property
+    def rel_path(self) -> PurePosixPath:
+        """The lecture's path relative to its lectures root."""
+        return PurePosixPath(self.rel)
+
+
+@dataclass(frozen=True)
+class NoteSpec:
+    """One note, ready for the package stage."""
+
+    # objective | concept | term | question | strategy | star | tip | table | recall
+    kind: str
+    key: str  # structural identity
+    guid: str
+    model: str  # "qa" | "cloze"
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+    line: int
+    due: int
+    # Cloze notes whose items may come and go (tips, objectives, tactics, table cells):
+    # "number:item-id" in document order, then retired numbers as "~number:item-id".
+    cloze_slots: tuple[str, ...] = ()
+
+    def field(self, name: str) -> str:
+        """The value of field ``name``."""
+        return self.fields[field_names(self.model).index(name)]
+
+    @property
+    def cloze_numbers(self) -> list[int]:
+        """The cloze numbers in the note's text, ascending (none for a Q&A note)."""
+        if self.model != "cloze":
+            return []
+        return sorted({int(n) for n in CLOZE_NUMBER_RE.findall(self.fields[0])})
+
+    @property
+    def cards(self) -> int:
+        """Cards Anki generates for the note: one per cloze number, or one."""
+        return len(self.cloze_numbers) or 1
+
+
+@dataclass(frozen=True)
+class DeckSpec:
+    """A deck to write: its full name (``A::B::Title``) and its notes."""
+
+    name: str
+    notes: Sequence[NoteSpec]
+    description: str = ""
+    settings: DeckSettings | None = None  # the deck-options preset to ship
+    media: dict[str, bytes] = field(default_factory=dict)  # packaged name → content
+
+
+@dataclass(frozen=True)
+class Stamps:
+    """Modification times from the note history: note GUID → seconds, note type → seconds."""
+
+    notes: dict[str, int]
+    note_types: dict[str, int]
+
+
+@dataclass
+class BuildReport:
+    """The outcome of a build, for the summary line and the exit code."""
+
+    lectures: int = 0
+    packages: list[Path] = field(default_factory=list)
+    written: list[Path] = field(default_factory=list)
+    unchanged: int = 0
+    notes: int = 0
+    cards: int = 0
+    removed: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    out_of_date: list[str] = field(default_factory=list)  # --check: "stale: path", …
+    notices: list[str] = field(default_factory=list)  # things the user should know (no errors)
+
+    @property
+    def errors(self) -> int:
+        """Number of error diagnostics."""
+        return sum(d.severity == "error" for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        """Number of warning diagnostics."""
+        return sum(d.severity == "warning" for d in self.diagnostics)

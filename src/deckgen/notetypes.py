@@ -8,6 +8,7 @@ Change them only as a versioned, documented decision.
 
 from __future__ import annotations
 
+import html
 from functools import lru_cache
 
 import genanki
@@ -157,3 +158,18 @@ def model_for(name: str) -> genanki.Model:
 def field_names(name: str) -> tuple[str, ...]:
     """Field names of the note type called ``"qa"`` or ``"cloze"``."""
     return QA_FIELDS if name == "qa" else CLOZE_FIELDS
+
+
+def escape_text(text: str) -> str:
+    """Plain text as field HTML."""
+    return html.escape(text, quote=False)
+
+
+def protect_cloze(text: str) -> str:
+    """Escape sequences Anki's cloze parser would read inside a cloze field."""
+    return text.replace("{{", "{&#123;").replace("}}", "}&#125;").replace("::", ":&#58;")
+
+
+def cloze_deletion(n: int, content_html: str) -> str:
+    """``content_html`` as cloze deletion number ``n`` (card ``n`` of a cloze note)."""
+    return "{{c" + str(n) + "::" + protect_cloze(content_html) + "}}"

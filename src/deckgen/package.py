@@ -15,26 +15,14 @@ import json
 import sqlite3
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 import genanki
 
-from deckgen.cards import NoteSpec
+from deckgen.model import DeckSpec, NoteSpec
 from deckgen.notetypes import model_for
 from deckgen.settings import DeckSettings, preset_id
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
-
-@dataclass(frozen=True)
-class DeckSpec:
-    """A deck to write: its full name (``A::B::Title``) and its notes."""
-
-    name: str
-    notes: Sequence[NoteSpec]
-    description: str = ""
-    settings: DeckSettings | None = None  # the deck-options preset to ship
-    media: dict[str, bytes] = field(default_factory=dict)  # packaged name → content
 
 
 def deck_id(name: str) -> int:

@@ -1,8 +1,10 @@
-"""Parse stage: a lecture's Markdown → the :class:`~deckgen.model.Lecture` model.
+"""Parse stage: a lecture's Source (front matter and body) → the :class:`~deckgen.model.Lecture`.
 
 Small extractor functions each claim one kind of content (objectives, concepts,
-strategies, STAR stories, tips, terms); whatever no extractor claims and still
-has substance becomes a generic recall :class:`~deckgen.model.Section`.
+terms, questions, strategies, STAR stories, tips, comparison tables); whatever no
+extractor claims and still has substance becomes a generic recall
+:class:`~deckgen.model.Section`. Problems found on the way (a missing title, an
+incomplete STAR story, unknown front-matter keys) become the lecture's diagnostics.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import textwrap
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from deckgen.blocks import Block, Heading, Item, item_source, parse_sections, slice_source
 from deckgen.model import (
@@ -876,10 +877,3 @@ def parse_lecture(source: Source) -> Lecture:
     for heading in top:
         _visit(ctx, heading, (clean_heading(heading.title),))
     return lecture
-
-
-def parse_file(path: Path, root: Path) -> Lecture:
-    """Read and parse one lecture file (convenience for tests and the API)."""
-    from deckgen.source import read_source
-
-    return parse_lecture(read_source(path, root))

@@ -19,12 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from deckgen.cards import REMOVED_TAG, NoteSpec
+from deckgen.model import REMOVED_TAG, DeckSpec, NoteSpec
 from deckgen.notetypes import CLOZE_AFMT, CLOZE_QFMT, CSS, QA_AFMT, QA_QFMT, field_names
-from deckgen.package import DeckSpec, apkg_bytes, collection_bytes
+from deckgen.package import apkg_bytes, collection_bytes
 
 MARKER = ".deckgen-preview"
-_KIND_PREFIX = "deckgen::"
 
 # (ord, question html, answer html) for each card of a note.
 RenderedCards = list[tuple[int, str, str]]
@@ -112,14 +111,13 @@ def builtin_engine(decks: Sequence[DeckSpec]) -> dict[str, RenderedCards]:
                     (0, _fill(QA_QFMT, fields, str), _fill(QA_AFMT, fields, str)),
                 ]
                 continue
-            numbers = sorted({int(m.group(1)) for m in _CLOZE_RE.finditer(fields["Text"])})
             out[note.guid] = [
                 (
                     n - 1,
                     _fill(CLOZE_QFMT, fields, lambda t, n=n: _cloze_side(t, n, True)),
                     _fill(CLOZE_AFMT, fields, lambda t, n=n: _cloze_side(t, n, False)),
                 )
-                for n in numbers or [1]
+                for n in note.cloze_numbers or [1]
             ]
     return out
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from deckgen.cards import NoteSpec
+from deckgen.model import NoteSpec
 from deckgen.notetypes import field_names
 
 MAX_ANSWER_WORDS = 40

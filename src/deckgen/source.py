@@ -40,11 +40,6 @@ class Source:
     body_offset: int
 
     @property
-    def display_path(self) -> str:
-        """The path relative to the lectures root, as cards show it."""
-        return self.rel_path.as_posix()
-
-    @property
     def shown(self) -> str:
         """The path as messages show it: relative to the working folder when inside it."""
         return user_path(self.path)

@@ -1,0 +1,214 @@
+"""Incremental builds: which lectures can keep the package the last build wrote.
+
+A lecture's package is kept when the lecture's bytes, its place in the course, the
+build options and deckgen's own code are unchanged, the package on disk still has the
+size and modification time deckgen left it with, the lock still holds the same
+entries for the lecture, and its images are unchanged. Then the lecture is neither
+re-parsed nor re-written; while the file's own size and modification time are
+unchanged too, it is not even read. The record lives in ``OUT/.deckgen-cache/``
+and ignores itself in git.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+from deckgen import __version__
+from deckgen.atomic import write_atomic
+from deckgen.model import Diagnostic, LectureJob, NoteSpec
+
+CACHE_DIR = ".deckgen-cache"
+_FILE = "lectures.json"
+
+
+@dataclass
+class CacheEntry:
+    """What one lecture produced the last time it was built."""
+
+    digest: str
+    lecture_id: str
+    output: str
+    size: int
+    mtime_ns: int
+    lock_digest: str
+    notes: int
+    cards: int
+    diagnostics: list[dict[str, str | int]] = field(default_factory=list)
+    media: list[list[str | int]] = field(default_factory=list)  # [path, size, mtime_ns]
+    # The lecture file as last read (size, mtime_ns): while both are unchanged, and so is
+    # everything else the package depends on (``context``), the file is not even read.
+    source_size: int = -1
+    source_mtime_ns: int = -1
+    context: str = ""
+    order: float | None = None  # its front-matter ``order:``
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of deckgen's version and source, so a changed deckgen invalidates the cache."""
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def context_digest(rel_path: str, position: int, options: str) -> str:
+    """Digest of what a lecture's package depends on besides its text and the lock:
+    deckgen's code, the lecture's path and place in the course, the build options."""
+    h = hashlib.sha256(code_fingerprint().encode())
+    for part in (rel_path, str(position), options):
+        h.update(part.encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def input_digest(data: bytes, context: str) -> str:
+    """Digest of everything a lecture's package depends on besides the lock."""
+    return hashlib.sha256(context.encode() + b"\x00" + data).hexdigest()
+
+
+def _media_stat(path: Path) -> list[str | int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return [str(path), -1, -1]
+    return [str(path), st.st_size, st.st_mtime_ns]
+
+
+def load(out: Path) -> tuple[dict[str, CacheEntry], str, list[str]]:
+    """The cache of an output folder: its entries, the hash of the lock it was written
+    with, and the orphan packages (no lecture builds them) found by that build."""
+    try:
+        raw = json.loads((out / CACHE_DIR / _FILE).read_text(encoding="utf-8"))
+        entries = {key: CacheEntry(**value) for key, value in raw["lectures"].items()}
+        return entries, str(raw["lock_sha"]), [str(p) for p in raw.get("orphans", [])]
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}, "", []
+
+
+def ignore_folder(folder: Path) -> None:
+    """Make git ignore the cache folder, as pytest does with its own."""
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# deckgen build cache\n*\n", encoding="utf-8")
+
+
+def save(
+    out: Path, entries: dict[str, CacheEntry], lock_sha: str, orphans: list[str] | None = None
+) -> None:
+    """Write the cache (best effort: a cache that cannot be written is no error)."""
+    folder = out / CACHE_DIR
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore_folder(folder)
+        lectures = {k: asdict(v) for k, v in sorted(entries.items())}
+        document = {"lock_sha": lock_sha, "lectures": lectures, "orphans": orphans or []}
+        data = json.dumps(document, sort_keys=True)
+        write_atomic(folder / _FILE, data.encode("utf-8"))
+
+
+class Incremental:
+    """What the last build into ``out`` recorded, and what this build will record.
+
+    ``lock_sha`` is the hash of the lock as this build found it; ``lock_digest`` gives
+    a lecture's digest of its lock entries, checked when the lock changed since.
+    """
+
+    def __init__(
+        self, out: Path, enabled: bool, lock_sha: str, lock_digest: Callable[[str], str]
+    ) -> None:
+        self.out = out
+        self.old, old_lock_sha, self.old_orphans = load(out) if enabled else ({}, "", [])
+        self.lock_sha = lock_sha
+        # The lock is what the entries were built against: then no per-lecture check.
+        self.lock_digest = None if old_lock_sha == lock_sha else lock_digest
+        self.new: dict[str, CacheEntry] = {}
+
+    def known(self) -> dict[str, tuple[int, int, float | None]]:
+        """Each recorded lecture's (size, mtime_ns, front-matter order), for discovery."""
+        return {rel: (e.source_size, e.source_mtime_ns, e.order) for rel, e in self.old.items()}
+
+    def unchanged(self, job: LectureJob, context: str, digest: str = "") -> CacheEntry | None:
+        """The lecture's record when its package can stay as it is, else None.
+
+        Without ``digest`` (the file unread) only when the file's size and modification
+        time are also those recorded."""
+        entry = self.old.get(job.rel)
+        if entry is None:
+            return None
+        if not digest:
+            if entry.context != context or job.stat != (entry.source_size, entry.source_mtime_ns):
+                return None
+            digest = entry.digest
+        if entry.digest != digest or entry.output != str(job.output):
+            return None
+        try:
+            st = job.output.stat()
+        except OSError:
+            return None
+        if (st.st_size, st.st_mtime_ns) != (entry.size, entry.mtime_ns):
+            return None
+        if self.lock_digest and entry.lock_digest != self.lock_digest(entry.lecture_id):
+            return None
+        if any(_media_stat(Path(m[0])) != m for m in entry.media):
+            return None
+        # Same content; the file may have been touched (a git checkout): remember its stat.
+        self.new[job.rel] = replace(
+            entry, source_size=job.stat[0], source_mtime_ns=job.stat[1], order=job.order
+        )
+        return entry
+
+    def remember(
+        self,
+        job: LectureJob,
+        *,
+        digest: str,
+        context: str,
+        lecture_id: str,
+        notes: Sequence[NoteSpec],
+        lock_digest: str,
+        diagnostics: Iterable[Diagnostic],
+        media: Iterable[Path],
+    ) -> None:
+        """Record a lecture this build wrote (after its package is in place)."""
+        try:
+            st = job.output.stat()
+        except OSError:
+            return
+        self.new[job.rel] = CacheEntry(
+            digest=digest,
+            lecture_id=lecture_id,
+            output=str(job.output),
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            lock_digest=lock_digest,
+            notes=len(notes),
+            cards=sum(n.cards for n in notes),
+            diagnostics=[d.as_dict() for d in diagnostics],
+            media=[_media_stat(p) for p in sorted(set(media))],
+            source_size=job.stat[0],
+            source_mtime_ns=job.stat[1],
+            context=context,
+            order=job.order,
+        )
+
+    def known_orphans(self) -> list[str] | None:
+        """The orphan packages the last build found, when nothing was rebuilt since and the
+        lectures are the same (a package copied in by hand meanwhile is found by the next
+        real build or --check); None when the output folder must be looked at."""
+        if self.old and self.new.keys() == self.old.keys():
+            return self.old_orphans
+        return None
+
+    def save(self, lock_sha: str, orphans: list[str]) -> None:
+        """Write the record, unless it is what the last build left."""
+        if self.new == self.old and lock_sha == self.lock_sha and orphans == self.old_orphans:
+            return
+        save(self.out, self.new, lock_sha, orphans)

@@ -1,0 +1,191 @@
+"""Output stage: decks → where the user gets them.
+
+:class:`Output` is the seam: the build hands it the rebuilt decks with their
+modification times, and it packages them, stages them with the lock, and puts
+everything in place together (or, with ``--check``, only reports what differs).
+:class:`PackageTree` writes one ``.apkg`` per lecture, mirroring the lecture tree, and
+finds packages no lecture builds any more; :class:`Bundle` writes one ``.apkg`` holding
+every lecture as a deck tree. Another target (a CSV export, a push to a running Anki)
+would be one more implementation.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from deckgen.atomic import Staging
+from deckgen.incremental import CACHE_DIR, ignore_folder
+from deckgen.inspect_apkg import PackageReadError, content_signature, read_notes
+from deckgen.model import BuildError, BuildReport, DeckSpec, Diagnostic, LectureJob, Stamps
+from deckgen.notetypes import model_for
+from deckgen.package import apkg_bytes, collection_bytes
+from deckgen.source import user_path
+
+Stored = tuple[tuple[str, ...], tuple[str, ...]]  # a packaged note's (fields, tags)
+
+
+class Output(ABC):
+    """Where a build's decks go; ``folder`` holds the lock beside them.
+
+    The build calls :meth:`previous` while it reads lectures, then :meth:`write` once
+    with the rebuilt decks, :meth:`stage` for the lock, and :meth:`commit` (or
+    :meth:`discard` when it fails). Outcomes go to ``report``.
+    """
+
+    folder: Path
+
+    def __init__(self, report: BuildReport, check: bool) -> None:
+        self.report = report
+        self.check = check  # write nothing; report what is out of date
+        self.staging = Staging()  # packages and lock, put in place together at the end
+
+    def previous(self, job: LectureJob) -> dict[str, Stored]:
+        """The notes of the package the last build wrote for ``job``, by GUID."""
+        notes = read_notes(job.output) if job.output.is_file() else {}
+        return {guid: (tuple(n.fields), tuple(n.tags)) for guid, n in notes.items()}
+
+    @abstractmethod
+    def write(self, decks: Sequence[tuple[LectureJob, DeckSpec]], stamps: Stamps) -> None:
+        """Package the decks of the rebuilt lectures (with their jobs)."""
+
+    def package(self, path: Path, decks: Sequence[DeckSpec], stamps: Stamps) -> None:
+        """Write ``decks`` as the package ``path`` unless it holds them already; with
+        ``--check``, report it as missing or stale instead (content, not bytes)."""
+        mods = {n.guid: stamps.notes[n.guid] for d in decks for n in d.notes}
+        types = sorted({n.model for d in decks for n in d.notes})
+        model_mods = {model_for(t).model_id: stamps.note_types[t] for t in types}
+        media = sorted({name: data for d in decks for name, data in d.media.items()}.items())
+        newest = max([*mods.values(), *model_mods.values()])
+        data = apkg_bytes(collection_bytes(decks, mods, newest, model_mods), media)
+        self.report.packages.append(path)
+        existing = path.read_bytes() if path.is_file() else None
+        if existing == data:
+            self.report.unchanged += 1
+        elif not self.check:
+            self.stage(path, data, "package")
+            self.report.written.append(path)
+        elif existing is None:
+            self.report.out_of_date.append(f"missing: {user_path(path)}")
+        elif not _same_content(existing, data):
+            self.report.out_of_date.append(f"stale: {user_path(path)}")
+        else:
+            self.report.unchanged += 1
+
+    def stage(self, path: Path, data: bytes, what: str) -> None:
+        """Put ``data`` at ``path`` on commit (``--check``: report ``path`` as stale)."""
+        if self.check:
+            self.report.out_of_date.append(f"stale: {user_path(path)}")
+            return
+        try:
+            self.staging.add(path, data)
+        except OSError as exc:
+            raise BuildError(f"{path}: cannot write {what}: {exc.strerror}") from exc
+
+    def orphans(self, jobs: Sequence[LectureJob], known: list[str] | None) -> list[str]:
+        """Report packages no lecture builds any more (none here); see :class:`PackageTree`."""
+        return []
+
+    def commit(self) -> None:
+        """Put every staged file in place."""
+        try:
+            self.staging.commit()
+        except OSError as exc:
+            raise BuildError(
+                f"{exc.filename}: cannot put the new file in place: {exc.strerror}"
+            ) from exc
+
+    def discard(self) -> None:
+        """Remove whatever was staged and not committed (an error or an interrupt)."""
+        self.staging.discard()
+
+
+class PackageTree(Output):
+    """One package per lecture under ``out``, mirroring the lecture tree."""
+
+    def __init__(self, out: Path, report: BuildReport, check: bool) -> None:
+        super().__init__(report, check)
+        self.folder = out
+
+    def write(self, decks: Sequence[tuple[LectureJob, DeckSpec]], stamps: Stamps) -> None:
+        for job, deck in decks:
+            self.package(job.output, [deck], stamps)
+
+    def orphans(self, jobs: Sequence[LectureJob], known: list[str] | None) -> list[str]:
+        """Report packages in the output folder that no lecture of this build produces;
+        returns them relative to it. ``known`` is the last build's list, when still valid."""
+        out = self.folder
+        if not out.is_dir() or not jobs:
+            return []
+        if known is not None:
+            found = [p for p in (out / rel for rel in known) if p.is_file()]
+        else:
+            expected = {os.path.abspath(j.output) for j in jobs}
+            found = []
+            for folder, dirs, files in os.walk(out):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                for name in files:
+                    full = os.path.abspath(os.path.join(folder, name))
+                    if name.endswith(".apkg") and not name.startswith(".") and full not in expected:
+                        found.append(Path(folder, name))
+            found.sort()
+        for apkg in found:
+            if self.check:
+                self.report.out_of_date.append(f"extra: {user_path(apkg)}")
+            else:
+                self.report.diagnostics.append(
+                    Diagnostic(
+                        user_path(apkg),
+                        1,
+                        "warning",
+                        "orphan-package",
+                        "no lecture builds this package any more; delete it if that is intended",
+                    )
+                )
+        return [os.path.relpath(p, out).replace(os.sep, "/") for p in found]
+
+
+class Bundle(Output):
+    """One package ``path`` holding every lecture as a deck tree."""
+
+    def __init__(self, path: Path, report: BuildReport, check: bool) -> None:
+        super().__init__(report, check)
+        self.path = path
+        self.folder = path.parent
+
+    def write(self, decks: Sequence[tuple[LectureJob, DeckSpec]], stamps: Stamps) -> None:
+        if decks:
+            self.package(self.path, [deck for _, deck in decks], stamps)
+
+
+def _same_content(a: bytes, b: bytes) -> bool:
+    try:
+        return content_signature(a) == content_signature(b)
+    except (PackageReadError, ValueError, KeyError):
+        return False
+
+
+@contextmanager
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` so two builds into it run one after the other."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: atomic renames still keep every file whole
+        yield
+        return
+    lock_dir = folder / CACHE_DIR
+    try:
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        ignore_folder(lock_dir)
+        handle = (lock_dir / "build.lock").open("a")
+    except OSError as exc:
+        raise BuildError(f"{folder}: cannot write to the output folder: {exc.strerror}") from None
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
