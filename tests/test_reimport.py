@@ -274,3 +274,19 @@ def test_tip_cards_keep_their_tip_when_the_list_changes(
     [new_card] = [c for c in col.get_note(col.find_notes("")[0]).cards() if c.id not in history]
     assert _cloze_answer(new_card) == "Draw the data flow first." and new_card.type == 0
     col.close()
+
+
+def test_note_type_times_do_not_depend_on_an_earlier_build_in_the_process(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """genanki fills defaults into the cached note types as it writes: a second build in
+    the same process must still find the note types unchanged."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    build([LECTURES], BuildOptions(out=tmp_path / "a", force=True))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000500")
+    build([LECTURES], BuildOptions(out=tmp_path / "a", force=True))
+    lock = (tmp_path / "a/deckgen.lock").read_text("utf-8")
+    assert [line.split("\t")[1] for line in lock.splitlines() if "@notetype|" in line] == [
+        "1700000000",
+        "1700000000",
+    ]

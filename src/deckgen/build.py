@@ -29,7 +29,7 @@ from deckgen.model import (
     Diagnostic,
     Lecture,
     LectureJob,
-    NoteSpec,
+    LectureResult,
 )
 from deckgen.output import Bundle, Output, PackageTree, exclusive
 from deckgen.parse import parse_lecture
@@ -62,19 +62,6 @@ class BuildOptions:
     flags: dict[str, Any] = field(default_factory=dict)  # deck options from the command line
     interview: InterviewTarget | None = None
     media_root: Path | None = None  # where site-absolute image paths (/images/x.png) resolve
-
-
-@dataclass
-class LectureResult:
-    """What building one lecture produced."""
-
-    job: LectureJob
-    lecture: Lecture
-    notes: list[NoteSpec]
-    deck: str
-    digest: str
-    media: MediaContext
-    context: str  # see incremental.context_digest
 
 
 def build(
@@ -122,16 +109,8 @@ def build(
             output.discard()  # anything not committed (an error or an interrupt)
         if options.bundle is None and not options.check:
             for result, _ in built:
-                cache.remember(
-                    result.job,
-                    digest=result.digest,
-                    context=result.context,
-                    lecture_id=lecture_key(result.lecture),
-                    notes=result.notes,
-                    lock_digest=history.lecture_digest(lecture_key(result.lecture), result.notes),
-                    diagnostics=result.lecture.diagnostics,
-                    media=result.media.sources.values(),
-                )
+                lock_digest = history.lecture_digest(lecture_key(result.lecture), result.notes)
+                cache.remember(result, lecture_key(result.lecture), lock_digest)
             cache.save(lock_sha, orphans)
     return report
 
@@ -220,14 +199,12 @@ def _kept(entry: CacheEntry | None, job: LectureJob, report: BuildReport) -> boo
 
 def _image_problems(source: Source, media: MediaContext) -> list[Diagnostic]:
     """Image problems found while rendering. Render sees Markdown fragments without their
-    position, so each points at the first body line that mentions the image."""
-    lines = source.body.split("\n")
-    found = []
-    for src, message in dict.fromkeys(media.problems):
-        index = next((i for i, line in enumerate(lines) if src in line), 0)
-        line = index + source.body_offset + 1
-        found.append(Diagnostic(source.shown, line, "warning", "image", message))
-    return found
+    position, so each points at the first line that mentions the image."""
+    problems = dict.fromkeys(media.problems)
+    return [
+        Diagnostic(source.shown, source.line_of(src), "warning", "image", message)
+        for src, message in problems
+    ]
 
 
 def _settings(

@@ -19,6 +19,7 @@ import click
 
 from deckgen import __version__
 from deckgen.build import BuildOptions, InterviewTarget, build, check, collect
+from deckgen.diagnostics import rules_table
 from deckgen.inspect_apkg import PackageReadError, describe
 from deckgen.model import BuildError, BuildReport, DeckSpec, Diagnostic, LectureJob
 from deckgen.plan import MAX_PLAN_DAYS, MAX_READY_DAYS
@@ -349,18 +350,23 @@ def build_cmd(
 @MEDIA_ROOT_OPTION
 @FORMAT_OPTION
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--list-rules", is_flag=True, help="List every diagnostic code and exit.")
 def check_cmd(
     paths: tuple[Path, ...],
     root: Path | None,
     media_root: Path | None,
     fmt: str | None,
     strict: bool,
+    list_rules: bool,
 ) -> None:
     """Check lectures without writing anything (default: lectures/).
 
     Prints `FILE:LINE:COL: severity code: message` for every problem. Exit status:
     0 clean (warnings allowed unless --strict), 1 errors, 2 bad usage.
     """
+    if list_rules:
+        click.echo(rules_table(), nl=False)
+        return
     fmt = _output_format(fmt)
     paths, root = _default_paths(paths, root)
     options = build_options(root, media_root)

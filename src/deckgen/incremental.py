@@ -14,14 +14,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from deckgen import __version__
 from deckgen.atomic import write_atomic
-from deckgen.model import Diagnostic, LectureJob, NoteSpec
+from deckgen.model import LectureJob, LectureResult
 
 CACHE_DIR = ".deckgen-cache"
 _FILE = "lectures.json"
@@ -165,37 +165,27 @@ class Incremental:
         )
         return entry
 
-    def remember(
-        self,
-        job: LectureJob,
-        *,
-        digest: str,
-        context: str,
-        lecture_id: str,
-        notes: Sequence[NoteSpec],
-        lock_digest: str,
-        diagnostics: Iterable[Diagnostic],
-        media: Iterable[Path],
-    ) -> None:
+    def remember(self, result: LectureResult, lecture_id: str, lock_digest: str) -> None:
         """Record a lecture this build wrote (after its package is in place)."""
+        job = result.job
         try:
             st = job.output.stat()
         except OSError:
             return
         self.new[job.rel] = CacheEntry(
-            digest=digest,
+            digest=result.digest,
             lecture_id=lecture_id,
             output=str(job.output),
             size=st.st_size,
             mtime_ns=st.st_mtime_ns,
             lock_digest=lock_digest,
-            notes=len(notes),
-            cards=sum(n.cards for n in notes),
-            diagnostics=[d.as_dict() for d in diagnostics],
-            media=[_media_stat(p) for p in sorted(set(media))],
+            notes=len(result.notes),
+            cards=sum(n.cards for n in result.notes),
+            diagnostics=[d.as_dict() for d in result.lecture.diagnostics],
+            media=[_media_stat(p) for p in sorted(set(result.media.sources.values()))],
             source_size=job.stat[0],
             source_mtime_ns=job.stat[1],
-            context=context,
+            context=result.context,
             order=job.order,
         )
 

@@ -15,10 +15,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deckgen.notetypes import field_names
 from deckgen.settings import DeckSettings
+
+if TYPE_CHECKING:
+    from deckgen.render import MediaContext
 
 CLOZE_NUMBER_RE = re.compile(r"\{\{c(\d+)::")  # the opening of a cloze deletion
 REMOVED_TAG = "deckgen::removed"  # notes kept for items that left their lecture
@@ -247,6 +250,19 @@ class NoteSpec:
     def cards(self) -> int:
         """Cards Anki generates for the note: one per cloze number, or one."""
         return len(self.cloze_numbers) or 1
+
+
+@dataclass
+class LectureResult:
+    """What building one lecture produced: its notes, deck name and images."""
+
+    job: LectureJob
+    lecture: Lecture
+    notes: list[NoteSpec]
+    deck: str
+    digest: str  # of the lecture's bytes and context (see incremental.input_digest)
+    media: MediaContext
+    context: str  # see incremental.context_digest
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,13 @@ class Source:
         """The path as messages show it: relative to the working folder when inside it."""
         return user_path(self.path)
 
+    def line_of(self, text: str) -> int:
+        """The file line of the first body line containing ``text`` (the body's first line
+        when none does)."""
+        lines = self.body.split("\n")
+        index = next((i for i, line in enumerate(lines) if text in line), 0)
+        return index + self.body_offset + 1
+
 
 def user_path(path: Path) -> str:
     """``path`` relative to the working folder when it is inside it, else as given."""

@@ -1,0 +1,58 @@
+"""Every diagnostic deckgen reports: its code, its default severity and what it means.
+
+A :class:`~deckgen.model.Diagnostic` is created with one of these codes and its
+severity (``check --strict`` turns warnings into errors). ``deckgen check --list-rules``
+prints this table; the tests check that the source uses no other code and that the
+README lists exactly these.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Rule(NamedTuple):
+    """A diagnostic code's default severity and one-line description."""
+
+    severity: str  # "error" | "warning" | "info"
+    description: str
+
+
+RULES: dict[str, Rule] = {
+    # Reading the file: such a lecture gets no package.
+    "read": Rule("error", "the lecture cannot be read"),
+    "io": Rule("error", "the file cannot be opened or read"),
+    "too-large": Rule("error", "the file is larger than a lecture may be (5 MB)"),
+    "binary": Rule("error", "binary content (a NUL byte): not a Markdown lecture"),
+    "encoding": Rule("error", "not valid UTF-8 (the line of the first bad byte)"),
+    "front-matter": Rule("error", "broken front matter: never closed, invalid YAML, not a mapping"),
+    "deck-options": Rule("error", "invalid deck options in the front matter"),
+    # What the lecture holds.
+    "missing-title": Rule(
+        "warning", "no 'title' in the front matter (the heading or name is used)"
+    ),
+    "no-cards": Rule("warning", "empty lecture, or nothing to memorise found: no package written"),
+    "incomplete-star": Rule(
+        "warning", "a STAR story lacks some of Situation, Task, Action, Result"
+    ),
+    "duplicate-name": Rule("warning", "two items of one kind share a name (both are kept)"),
+    "long-answer": Rule("warning", "a card's answer is very long: split the section"),
+    "too-many-items": Rule("warning", "more notes than the new-card positions a lecture gets"),
+    "image": Rule(
+        "warning", "an image is missing, remote, too large or outside the allowed folders"
+    ),
+    "unknown-key": Rule("info", "a front-matter key deckgen does not use"),
+    # The build's output.
+    "removed-item": Rule(
+        "info", "an item left the lecture; its note stays, tagged deckgen::removed"
+    ),
+    "orphan-package": Rule("warning", "a package in the output folder no lecture builds any more"),
+}
+
+
+def rules_table() -> str:
+    """The registry as text, one rule a line: code, severity, description."""
+    width = max(map(len, RULES))
+    return "".join(
+        f"{code:<{width}}  {rule.severity:<7}  {rule.description}\n" for code, rule in RULES.items()
+    )
