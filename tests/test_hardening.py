@@ -457,3 +457,63 @@ def test_inspect_refuses_special_files(tmp_path: Path, special: str) -> None:
         f"deckgen: error: {target}: not a readable Anki package: "
         "not a regular file (a FIFO, device or folder)"
     ]
+
+
+# --- 11. cloze syntax in lecture text stays text ---------------------------------------
+
+ANKI_LECTURE = """\
+---
+title: Anki For Engineers
+---
+
+# Anki For Engineers
+
+## Key Concepts
+### 1. Cloze Deletion
+- **Definition**: Anki hides text written as {{c1::answer}} on the front of a card.
+- **{{c7::label}}**: A label written as a cloze, with `{{c8::code}}` beside it.
+- **Syntax**: `{{c1::text::hint}}` shows the hint in place of the text.
+
+## Interview Tips
+- Write {{c9::hidden}} in a field to make a cloze; {{c5::x::a hint}} adds a hint.
+- In LaTeX, $x^{{c6::2}}$ is fine.
+"""
+
+
+def test_cloze_syntax_in_lectures_is_shown_literally_in_anki(tmp_path: Path) -> None:
+    import re
+
+    from ankicol import card_text, import_apkg, open_collection
+    from deckgen.build import BuildOptions, build
+
+    lectures = tmp_path / "lectures"
+    lectures.mkdir()
+    (lectures / "anki.md").write_text(ANKI_LECTURE, "utf-8")
+    report = build([lectures], BuildOptions(out=tmp_path / "decks"))
+    assert report.errors == 0 and len(report.packages) == 1
+    col = open_collection(tmp_path / "col")
+    import_apkg(col, report.packages[0])
+    cards = [col.get_card(cid) for cid in col.find_cards("")]
+    assert len(cards) == report.cards  # Anki made exactly deckgen's cards, no more
+    numbers: set[int] = set()
+    shown = ""
+    for card in cards:
+        note = card.note()
+        for field in note.fields:  # deckgen's own clozes are the only ones in the fields
+            for number in re.findall(r"\{\{c(\d+)::", field):
+                numbers.add(int(number))
+        if note.note_type()["type"] == 1:  # a cloze note type: the card is cloze ord + 1
+            numbers.add(card.ord + 1)
+        shown += card_text(card.question()) + " " + card_text(card.answer()) + " "
+    assert not numbers & {5, 6, 7, 8, 9}, numbers
+    for literal in (
+        "{{c7::label}}",
+        "{{c8::code}}",
+        "{{c1::text::hint}}",
+        "{{c9::hidden}}",
+        "{{c5::x::a hint}}",
+        "{{c1::answer}}",
+        "x^{{c6::2}}",
+    ):
+        assert literal in shown, literal
+    col.close()
