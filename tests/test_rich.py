@@ -168,7 +168,8 @@ def test_table_renders_and_asks_one_cell_at_a_time(rich: dict) -> None:
 
 def test_math_becomes_mathjax_but_not_inside_code(rich: dict) -> None:
     answer = _answer(rich, "recall", "expected latency")  # asked as its definition
-    assert r"\[L = h \cdot L_{cache}" in answer
+    # Braces are character references in the field (never a cloze); MathJax reads the text.
+    assert r"\[L = h \cdot L_&#123;cache&#125;" in answer
     assert r"\(h\)" in answer
     assert "<code>$HOME</code>" in answer
     concept = _answer(rich, "concept", "hit ratio")

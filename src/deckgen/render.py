@@ -287,14 +287,29 @@ def sanitize(fragment: str) -> str:
     )
 
 
+_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+
+
+def literal_braces(fragment: str) -> str:
+    """``{`` and ``}`` of an HTML fragment as character references.
+
+    Anki finds cloze deletions (``{{c1::…}}``) in a field's raw HTML, so lecture text
+    such as ``{{c7::label}}`` would become a live cloze. As ``&#123;`` / ``&#125;`` the
+    braces are no cloze to Anki, yet the browser shows them as braces (references are
+    decoded in text and attribute values alike, and no tag or attribute name holds a
+    brace). Applied after :func:`sanitize`, which writes references back as characters.
+    """
+    return fragment.translate(_BRACES)
+
+
 def block_html(source: str) -> str:
     """Render block Markdown (paragraphs, lists, code, tables) to safe HTML."""
-    return sanitize(markdown().render(source)).strip()
+    return literal_braces(sanitize(markdown().render(source)).strip())
 
 
 def inline_html(source: str) -> str:
     """Render one line of inline Markdown (bold, code, links, math) to safe HTML."""
-    return sanitize(markdown().renderInline(source.strip())).strip()
+    return literal_braces(sanitize(markdown().renderInline(source.strip())).strip())
 
 
 @lru_cache(maxsize=65536)

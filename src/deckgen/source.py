@@ -179,6 +179,15 @@ def read_source(path: Path, root: Path, data: bytes | None = None) -> Source:
     except ValueError:
         rel = PurePosixPath(path.name)
     shown = user_path(path)
+    try:
+        rel.as_posix().encode("utf-8")
+    except UnicodeEncodeError:  # a name that is not UTF-8 on disk (surrogate-escaped)
+        raise LectureError(
+            shown.encode("utf-8", "surrogateescape").decode("utf-8", "replace"),
+            1,
+            "file name is not valid UTF-8; rename the file",
+            "file-name",
+        ) from None
     if data is None:
         data = read_bytes(path)
     text = decode(data, shown)
