@@ -24,6 +24,7 @@ RULES: dict[str, Rule] = {
     "io": Rule("error", "the file cannot be opened or read"),
     "too-large": Rule("error", "the file is larger than a lecture may be (5 MB)"),
     "binary": Rule("error", "binary content (a NUL byte): not a Markdown lecture"),
+    "file-name": Rule("error", "the file's name is not valid UTF-8"),
     "not-a-file": Rule("error", "a FIFO, device or other non-regular file named like a lecture"),
     "encoding": Rule("error", "not valid UTF-8 (the line of the first bad byte)"),
     "front-matter": Rule("error", "broken front matter: never closed, invalid YAML, not a mapping"),
