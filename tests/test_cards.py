@@ -95,9 +95,11 @@ def test_duplicate_names_get_distinct_stable_ids(parse_text: Parse) -> None:
         ## A
         ### Pros
         - Fast and simple to run in production today.
+        - Few moving parts.
         ## B
         ### Pros
         - Cheap to operate at any scale for teams.
+        - Managed by the provider.
         """
     lec = parse_text(text)
     notes = build_notes(lec)

@@ -243,7 +243,7 @@ def test_generic_sections_become_recall_sections(parse_text: Parse) -> None:
         ### How it works
         - Application checks the cache first, then the database on a miss.
 
-        ### Example flow
+        ### Request flow
         ```
         # not a heading: a comment in a code fence
         GET -> cache -> db
@@ -256,11 +256,11 @@ def test_generic_sections_become_recall_sections(parse_text: Parse) -> None:
     # The text before the first section introduces the lecture: it makes no section.
     assert ("Cache Strategies",) not in paths
     assert ("Cache-aside", "How it works") in paths
-    assert ("Cache-aside", "Example flow") in paths
+    assert ("Cache-aside", "Request flow") in paths
     assert ("Cache-aside", "Q1: What is a cache miss?") in paths
     qa = lec.sections[paths.index(("Cache-aside", "Q1: What is a cache miss?"))]
     assert qa.body == "A read that finds nothing in the cache."
-    flow = lec.sections[paths.index(("Cache-aside", "Example flow"))]
+    flow = lec.sections[paths.index(("Cache-aside", "Request flow"))]
     assert "# not a heading" in flow.body
 
 

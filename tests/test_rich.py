@@ -154,13 +154,13 @@ def test_code_is_highlighted_and_scrolls(rich: dict) -> None:
     assert re.search(r"\.dg pre \{[^}]*overflow-x: auto[^}]*white-space: pre", css)
 
 
-def test_table_renders_and_asks_one_cell_at_a_time(rich: dict) -> None:
+def test_table_renders_and_asks_one_row_at_a_time(rich: dict) -> None:
     cards = rich["cards"]["table"]
-    assert len(cards) == 4  # one per body cell
+    assert len(cards) == 2  # a comparison of two options: one card per compared aspect
     for question, answer, _ in cards:
         assert "<table>" in question and "<table>" in answer
-        assert question.count("[...]") == 1
-        # Row and column headers stay visible as the cell's context.
+        assert question.count("[...]") == 2  # both options' cells of the row
+        # Row and column headers stay visible as the row's context.
         assert "Aspect" in card_text(question) and "Cache-Aside" in card_text(question)
     questions = [card_text(q) for q, _, _ in cards]
     assert sum("Go to the database" not in q for q in questions) == 1

@@ -29,8 +29,8 @@ title: {title}
 - **Definition**: The second idea of {title}.
 
 ## Interview Tips
-- Say the first tip about {title}.
-- Say the second tip about {title}.
+- Lead with the outcome of {title}.
+- Quantify the result in numbers.
 """
 
 
@@ -163,12 +163,12 @@ def test_interview_date_derives_new_per_day(tmp_path: Path) -> None:
     _lecture(root, "b.md", "B")
     target = InterviewTarget(interview=_date("2027-01-31"), today=_date("2027-01-01"), ready_days=7)
     report = build([root], BuildOptions(out=tmp_path / "decks", interview=target))
-    assert report.cards == 7
+    assert report.cards == 8
     assert any("new/day" in n for n in report.notices)
     col = open_collection(tmp_path / "col")
     import_apkg(col, tmp_path / "decks/a.apkg", with_deck_configs=True)
     per_day = col.decks.config_dict_for_deck_id(col.decks.by_name("A")["id"])["new"]["perDay"]
-    assert per_day == 1  # 7 cards over the 23 days before the ready date
+    assert per_day == 1  # 8 cards over the 23 days before the ready date
     col.close()
     result = CliRunner().invoke(
         main,
@@ -184,7 +184,7 @@ def test_interview_date_derives_new_per_day(tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 1
-    assert "7 cards" in result.output
+    assert "8 cards" in result.output
 
 
 def test_plan_agrees_with_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -206,7 +206,7 @@ def test_plan_agrees_with_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert built.exit_code == 0, built.output
     report = json.loads(built.stdout)
     # Totals equal the cards built; every card is introduced by the ready date.
-    assert sum(day["new"] for day in plan["days"]) == report["cards"] == 10
+    assert sum(day["new"] for day in plan["days"]) == report["cards"] == 12
     assert plan["ready_date"] == "2027-01-05"
     assert all(day["new"] == 0 for day in plan["days"] if day["date"] > plan["ready_date"])
     # The pace the plan uses is the one the shipped preset carries, as real Anki reads it.
@@ -214,7 +214,7 @@ def test_plan_agrees_with_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     import_apkg(col, tmp_path / "decks/01-a.apkg", with_deck_configs=True)
     per_day = col.decks.config_dict_for_deck_id(col.decks.by_name("A")["id"])["new"]["perDay"]
     col.close()
-    assert plan["new_per_day"] == per_day == 2  # 10 cards over the 5 days up to the ready date
+    assert plan["new_per_day"] == per_day == 3  # 12 cards over the 5 days up to the ready date
     # Lectures are introduced in course order; the chart is a real PNG.
     order = [title for day in plan["days"] for title in day["lectures"]]
     assert list(dict.fromkeys(order)) == ["A", "B", "C"]
@@ -222,7 +222,7 @@ def test_plan_agrees_with_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".deckgen-")]
     # Too little time: a clear error, no traceback.
     late = runner.invoke(main, ["plan", str(root), "--interview-date", "2027-01-03", *dates[2:]])
-    assert late.exit_code == 1 and "10 cards" in late.output and "Traceback" not in late.output
+    assert late.exit_code == 1 and "12 cards" in late.output and "Traceback" not in late.output
 
 
 def _date(text: str):

@@ -39,6 +39,7 @@ from deckgen.source import user_path
 from deckgen.wording import (
     ANNOUNCE_RE,
     MAX_ANSWER_WORDS,
+    MAX_CODE_LINES,
     content_words,
     is_fact_sentence,
     sentences,
@@ -105,6 +106,7 @@ def _split_cue(text: str) -> tuple[str, str, str] | None:
 
 _MAX_HIDDEN_WORDS = 10  # a longer item is a sentence: hide its key term, or nothing
 _MAX_TIP_WORDS = 30
+_CROSS_REFERENCE_RE = re.compile(r"\b(?:lecture|section|chapter)\s+\d", re.I)
 _KEY_SPAN_RE = re.compile(r"\*\*[^*]+\*\*|`[^`]+`")
 _EXAMPLE_HINT_RE = re.compile(
     r"^(?P<what>[^()]{3,}?)\s*(?P<hint>\((?:e\.g\.|for example|like|such as)[^()]*\)\.?)$", re.S
@@ -115,10 +117,14 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in content_words(plain_text(text)) if len(w) > 2}
 
 
+def _split_camel(name: str) -> str:
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
+
+
 def restates(label: str, text: str) -> bool:
     """Whether ``text`` mostly repeats ``label`` ("Immutable: cannot be changed" does not;
     "Same Direction: both pointers move in the same direction" does)."""
-    named = _stems(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", label))
+    named = _stems(_split_camel(label))
     return bool(named) and len(named & _stems(text)) * 2 >= len(named)
 
 
@@ -126,14 +132,16 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
     """One list item with its fact hidden (a label or a short cue stays visible as the
     cue), or None when the item has no fact short enough to ask for."""
     if entry.label and (entry.text or entry.children):
-        if restates(entry.label, entry.text):  # the label is the fact: ask for it
-            return f"{_cloze(n, '<b>' + inline_html(entry.label) + '</b>')}: {_entry_html(entry)}"
+        if restates(entry.label, entry.text):  # either half gives the other away
+            return None
         return f"<b>{inline_html(entry.label)}</b>: {_cloze(n, _entry_html(entry))}"
     if entry.label:
         return _cloze(n, inline_html(entry.label))
     if entry.children:
         return None
     text = entry.text.strip()
+    if _CROSS_REFERENCE_RE.search(text):
+        return None  # "… (Lecture 7)": a pointer to another lecture
     split = _split_cue(text)
     if split is not None and split[1] != "(":
         cue, sep, fact = split
@@ -143,9 +151,9 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
         # "Highlight rapid action (e.g., …)": the example is the cue.
         hint = protect_cloze(inline_html(hinted.group("hint")))
         return f"{_cloze(n, inline_html(hinted.group('what')))} {hint}"
-    if len(words(plain_text(text))) <= most:
-        return _cloze(n, inline_html(text))
     spans = _KEY_SPAN_RE.findall(text)
+    if len(words(plain_text(text))) <= most and not (spans and len(words(text)) > 6):
+        return _cloze(n, inline_html(text))
     if spans:  # the author's bold or code marks the key term
         key = spans[0]
         before, _, after = text.partition(key)
@@ -211,15 +219,30 @@ def _after(prose: str, sentence: str) -> str:
     return prose[index:].strip()
 
 
+_GENERIC_HEADING_WORDS = frozenset(
+    {"overview", "introduction", "intro", "basics", "definition", "concept", "explained"}
+)
+
+
+def subject_name(heading: str) -> str:
+    """A heading as the name of what it defines ("KISS Principle Overview" → "KISS Principle")."""
+    kept = [w for w in heading.split() if w.casefold().strip(":,") not in _GENERIC_HEADING_WORDS]
+    return " ".join(kept) or heading
+
+
 def _defines(sentence: str, subject: str) -> bool:
     """Whether ``sentence`` is about ``subject`` from its first words ("X is …", "The X
-    technique uses …"): then it is asked as the definition of X."""
+    technique uses …", "Popularized by Y, X advocates …"): then it is asked as the
+    definition of X."""
     opening = words(plain_text(sentence))
-    named = content_words(re.sub(r"\(.*?\)", " ", subject)) or content_words(subject)
+    name = subject_name(re.sub(r"\(.*?\)", " ", subject))
+    named = content_words(name) or content_words(subject)
     if not named or len(opening) < 5:
         return False
     head = set(opening[: len(words(subject)) + 2])
-    return len(named & head) * 3 >= len(named) * 2
+    if len(named & head) * 3 >= len(named) * 2:
+        return True
+    return len(named & set(opening[:12])) * 2 >= len(named)
 
 
 # --- Drafters: one per kind of model item ---------------------------------------------
@@ -270,8 +293,13 @@ def _term(term: Term, lecture: Lecture) -> _Draft | None:
     definition, _, more = term.definition.partition("\n\n")
     if len(words(plain_text(definition))) < 3 and more:
         definition, more = term.definition, ""
-    if restates(term.term, definition) and len(words(plain_text(definition))) <= 8:
+    if len(_stems(definition) - _stems(_split_camel(term.term))) <= 1:
         return None  # "CanCommit: ask if they can commit" asks nothing
+    if len(words(plain_text(definition))) > MAX_ANSWER_WORDS // 2:
+        first = sentences(definition)[0] if sentences(definition) else definition
+        if first != definition and len(words(plain_text(first))) >= 4:
+            more = (_after(definition, first) + "\n\n" + more).strip()
+            definition = first
     return _Draft(
         "term",
         (term.term,),
@@ -374,9 +402,16 @@ def _strategy(strategy: Strategy, lecture: Lecture) -> _Draft | None:
     )
 
 
+_ROW_CARD_COLUMNS = 3  # a comparison of up to three options is asked a row at a time
+
+
 def _table(table: Table, lecture: Lecture) -> _Draft | None:
-    """One cloze per body cell that says something its row and column do not already say."""
+    """Clozes for the cells that say something their row and column do not already say.
+
+    A comparison of a few options is asked a row at a time ("Array vs Linked List:
+    insertion?" hides that row's cells together); a wider table a cell at a time."""
     head = "".join(f"<th>{protect_cloze(inline_html(h))}</th>" for h in table.header)
+    by_row = len(table.header) - 1 <= _ROW_CARD_COLUMNS
     rows = []
     ids: list[str] = []
     for row in table.rows:
@@ -396,8 +431,10 @@ def _table(table: Table, lecture: Lecture) -> _Draft | None:
             if trivial:
                 cells.append(f"<td>{protect_cloze(inline_html(cell))}</td>")
                 continue
-            # A cell is known by its row and column, so an edited value keeps its card.
-            ids.append(item_id(f"{row[0]} | {column_name}"))
+            # A row (or cell) is known by its header(s), so an edited value keeps its card.
+            ident = item_id(row[0] if by_row else f"{row[0]} | {column_name}")
+            if not ids or ids[-1] != ident:
+                ids.append(ident)
             cells.append(f"<td>{_cloze(len(ids), inline_html(cell))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     if not ids:
@@ -426,10 +463,16 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
     heading = section.path[-1]
     subject = _subject(lecture, section)
     context = _esc(" › ".join(section.path[:-2]))  # the prompt names the parent
+    # The lecture's title is on every card: a section of the lecture itself needs only its name.
+    about = (
+        f"<b>{_esc(heading)}</b>"
+        if subject == lecture.title
+        else f"<b>{_esc(subject)}</b> — {_esc(heading)}"
+    )
     if heading.rstrip().endswith("?"):
         prompt = f"<b>{_esc(_QUESTION_NUMBER_RE.sub('', heading))}</b>"
     else:
-        prompt = f"<b>{_esc(subject)}</b> — {_esc(heading)}?"
+        prompt = f"{about}?"
 
     def qa(prompt: str, answer: str, extra: str = "") -> _Draft:
         values = {"Prompt": prompt, "Answer": answer, "Context": context, "Extra": extra}
@@ -437,13 +480,14 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
 
     if section.shape == "list":
         entries = [e for e in section.entries if plain_text(e.label or e.text)]
-        if not entries:
-            return None
+        if len(entries) < 2 and not heading.rstrip().endswith("?"):
+            return None  # one item under a heading: nothing around it to cue it
         lead = plain_text(section.lead)
-        head = f"<b>{_esc(subject)}</b> — {_esc(heading)}"
+        head = about
         if heading.rstrip().endswith("?"):
             head = f"<b>{_esc(heading)}</b>"
-        if lead and len(words(lead)) <= 25 and not ANNOUNCE_RE.match(lead):
+        repeats_heading = normalize_name(lead.rstrip(":")) == normalize_name(heading)
+        if lead and len(words(lead)) <= 25 and not ANNOUNCE_RE.match(lead) and not repeats_heading:
             head += f"<br>{protect_cloze(inline_html(section.lead))}"
         text, ids = _cloze_list(entries)
         if not ids:
@@ -466,8 +510,14 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
             )
         complexity = _COMPLEXITY_RE.search(heading)
         if complexity:
+            # The code is what the question is about: on the front when it is short enough.
+            lines = section.code.count("\n") + 1 if section.code else 0
+            code = block_html(f"```{section.language}\n{section.code}\n```")
+            front = f"<br>{code}" if section.code and lines <= MAX_CODE_LINES else ""
+            back = "" if front else shown
             answer = _esc(complexity.group(1))
-            return qa(f"<b>{_esc(subject)}</b> — {_esc(name)}: time complexity?", answer, shown)
+            name_html = f"<b>{_esc(subject)}</b> — {_esc(name)}"
+            return qa(f"{name_html}: time complexity?{front}", answer, back)
         lines = section.code.count("\n") + 1 if section.code else 0
         if (
             section.shape == "code"
@@ -495,8 +545,8 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
         if not (_defines(first, heading) and gist.startswith(first)):
             return None
         gist, rest = first, _after(prose, first)
-        prompt = f"What is <b>{_esc(heading)}</b>?"
-        if len(section.path) > 1:
+        prompt = f"What is <b>{_esc(subject_name(heading))}</b>?"
+        if subject != lecture.title:
             prompt += f" <i>({_esc(subject)})</i>"
     extra = "\n\n".join(part for part in (rest, section.aside) if part)
     return qa(prompt, block_html(gist), block_html(extra) if extra else "")
@@ -517,22 +567,35 @@ CARD_KINDS: tuple[
     ("recall", lambda lec: lec.sections, _section),
 )
 
-DUPLICATE_OVERLAP = 0.8
+DUPLICATE_OVERLAP = 0.6
+_SAME_ANSWER = 0.9
 
 
 _CLOZE_ITEM_RE = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.S)
 
 
 def _words_of(fragment: str) -> set[str]:
-    return content_words(_TAG_RE.sub(" ", html.unescape(fragment)))
+    """Stems of the content words of a card fragment ("quantify" and "quantified" meet)."""
+    return {w[:5] for w in content_words(_TAG_RE.sub(" ", html.unescape(fragment))) if len(w) > 2}
 
 
-def _is_repeat(found: set[str], seen: list[set[str]]) -> bool:
-    if len(found) < 3:
+def _is_repeat(found: set[str], seen: list[set[str]], named: bool = False) -> bool:
+    """Whether an earlier answer already says ``found``: all of a two-word answer,
+    ``DUPLICATE_OVERLAP`` of a longer one (and a fair part of the longer of the two,
+    so a short cell is no repeat of a long definition that uses its words). The answer
+    of a named thing (a concept, a term) repeats only an answer that is the same."""
+    if len(found) < 2:
         return False
-    return any(
-        len(found & other) >= DUPLICATE_OVERLAP * min(len(found), len(other)) for other in seen
-    )
+    share = 1.0 if len(found) == 2 else DUPLICATE_OVERLAP
+
+    def repeats(other: set[str]) -> bool:
+        common = len(found & other)
+        longer = max(len(found), len(other))
+        if named:
+            return common >= _SAME_ANSWER * longer
+        return common >= share * min(len(found), len(other)) and common * 2 >= longer
+
+    return any(len(other) >= 2 and repeats(other) for other in seen)
 
 
 def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
@@ -542,9 +605,11 @@ def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
     for notes that track their items, are numbered 1, 2, … again."""
     if draft.model == "qa":
         found = _words_of(draft.values.get("Answer", ""))
-        if _is_repeat(found, seen):
+        # Named things (a concept, a term, a question) differ unless their answers are the same.
+        named = draft.kind in ("concept", "term", "question")
+        if _is_repeat(found, seen, named):
             return None
-        if len(found) >= 3:
+        if len(found) >= 2:
             seen.append(found)
         return draft
     text = draft.values["Text"]
@@ -553,7 +618,7 @@ def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
         found = _words_of(content)
         if _is_repeat(found, seen):
             repeated.add(int(number))
-        elif len(found) >= 3:
+        elif len(found) >= 2:
             seen.append(found)
     if not repeated:
         return draft

@@ -79,7 +79,10 @@ _PRACTICE_RE = re.compile(r"^practice\b")
 # Sections about the lecture rather than its subject: motivation, applications, recaps.
 _FURNITURE_RE = re.compile(
     r"^(?:why\b.*\bmatters?|real world applications?|key takeaways?|takeaways|summary\b.*"
-    r"|recap|wrap up|final thoughts|learning outcomes)$"
+    r"|recap|wrap up|final thoughts|learning outcomes"
+    # A worked example, its output or a to-do list illustrates; it is not a fact to recall.
+    r"|(?:usage |sample )?examples?\b(?! of\b).*|output|sample output|todo\b.*|to do\b.*"
+    r"|improvements|future (?:work|improvements)|exercises?|role in\b.*)$"
 )
 # Sections whose only fact is the sentence that defines the lecture's subject.
 _DEFINING_TITLES = frozenset({"overview", "introduction", "intro", "intent", "definition"})
@@ -519,10 +522,51 @@ def _add_section(ctx: _Context, path: tuple[str, ...], start: int, blocks: list[
     answered = _answered(blocks) and plain_text(slice_source(ctx.lines, blocks)).strip()
     if not answered and not _substantive(ctx, blocks):
         return
+    runs = _labelled_lists(blocks)
+    if runs:
+        # "**Pros:**" + a list is a sub-section of its own: the label is its heading.
+        taken = {id(b) for _, label_block, items in runs for b in (label_block, *items)}
+        rest = [b for b in blocks if id(b) not in taken]
+        if rest and (_answered(rest) or _substantive(ctx, rest)):
+            _append_section(ctx, path, start, rest)
+        for label, label_block, items in runs:
+            _append_section(ctx, (*path, label), label_block.start, [label_block, *items])
+        return
+    _append_section(ctx, path, start, blocks)
+
+
+def _append_section(ctx: _Context, path: tuple[str, ...], start: int, blocks: list[Block]) -> None:
     body = _ANSWER_RE.sub("", slice_source(ctx.lines, blocks), count=1)
     ctx.lecture.sections.append(
         _shaped(ctx, Section(path=path, line=ctx.line(start), body=body), blocks)
     )
+
+
+_LEAD_LABEL_RE = re.compile(
+    r"^(?:\*\*(?P<bold>[^*:\n]{1,40}?):?\*\*:?|(?P<plain>[^*:\n]{1,40}?):)\s*$"
+)
+
+
+def _labelled_lists(blocks: list[Block]) -> list[tuple[str, Block, list[Block]]]:
+    """Runs of a label paragraph (``**Pros:**``, ``Cons:``) and the lists right after it,
+    when a section holds two or more of them or one after other content: (label, its
+    paragraph, its lists)."""
+    runs: list[tuple[str, Block, list[Block]]] = []
+    for index, block in enumerate(blocks[:-1]):
+        if block.kind != "paragraph" or blocks[index + 1].kind != "list":
+            continue
+        m = _LEAD_LABEL_RE.match(block.inline.strip())
+        label = (m.group("bold") or m.group("plain")) if m else ""
+        if not label or len(label.split()) > 5:
+            continue
+        items = []
+        for after in blocks[index + 1 :]:
+            if after.kind != "list":
+                break
+            items.append(after)
+        runs.append((clean_heading(label), block, items))
+    before_runs = bool(runs) and any(b.start < runs[0][1].start for b in blocks)
+    return runs if len(runs) >= 2 or before_runs else []
 
 
 _CODE_WORDS_RE = re.compile(r"[;{}]|\b(?:def|class|return|public|import|function|const|var)\b")
@@ -564,7 +608,9 @@ def _shaped(ctx: _Context, section: Section, blocks: list[Block]) -> Section:
         )
     leads = [b for b in words if lists and b.start < lists[0].start]
     after = [b for b in words if lists and b.start > lists[0].start]
-    if lists and len(leads) <= 1 and not after:
+    # Short notes after the list ("**Example**: …") are context on the back.
+    long_after = [b for b in after if len(plain_text(b.inline).split()) > 30]
+    if lists and len(leads) <= 1 and not long_after:
         entries = tuple(_entry(ctx, item) for block in lists for item in block.items)
         lead = leads[0].inline if leads else ""
         aside = slice_source(ctx.lines, [b for b in blocks if b not in lists and b not in leads])
@@ -688,6 +734,10 @@ _DEFINING_RE = re.compile(
     r"(?:is|are|refers to|means|describes|is defined as)\s+(?P<rest>\S.*)$",
     re.I | re.S,
 )
+# "Both X and Y are …", "It is …": not a name to ask about.
+_VAGUE_SUBJECT_RE = re.compile(
+    r"^(?:both|all|some|many|most|these|those|this|that|it|they|there|each|every)\b", re.I
+)
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(`*])")
 
 
@@ -713,7 +763,7 @@ def _subject_definition(ctx: _Context, heading: Heading, kind: str) -> None:
                 said = (
                     {w for w in re.findall(r"\w+", m.group("subject").casefold())} if m else set()
                 )
-                if not m or len(said) > 8 or not said & named:
+                if not m or len(said) > 8 or not said & named or _VAGUE_SUBJECT_RE.match(plain):
                     continue
                 name, facet = m.group("subject").strip(), ""
             if len(plain.split()) > 60:

@@ -135,7 +135,8 @@ def card_smells(card: Card) -> list[str]:
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
-    return len(a & b) / max(1, min(len(a), len(b)))
+    """Share of answer words two cards have in common (of the longer answer)."""
+    return len(a & b) / max(1, len(a), len(b))
 
 
 def lecture_smells(notes: Sequence[NoteSpec]) -> list[tuple[Card, list[str]]]:

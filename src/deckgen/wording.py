@@ -7,6 +7,7 @@ cards stage (what to hide in an item) and the smell checks.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from deckgen.render import plain_text
 
@@ -34,7 +35,7 @@ GENERIC_LABELS = frozenset(
     drawbacks pros cons usage implementation structure process output input functionality
     performance scalability reliability maintainability readability simplicity flexibility
     security usability efficiency clarity consistency testing testability complexity why how
-    when what who where challenge challenges key takeaway tip tips
+    when what who where challenge challenges key takeaway tip tips question answer
     """.split()
 ) | {
     "edge cases",
@@ -58,6 +59,9 @@ GENERIC_LABELS = frozenset(
     "in practice",
     "pattern applied",
     "example flow",
+    "answer outline",
+    "interview tip",
+    "interview tips",
 }
 
 
@@ -112,9 +116,10 @@ def sentences(markdown: str) -> list[str]:
 
 def is_fact_sentence(sentence: str) -> bool:
     """A sentence that states something: not an announcement, question or lead-in."""
-    plain = plain_text(sentence)
+    plain = plain_text(sentence).strip()
     return (
         len(words(plain)) >= 4
         and not ANNOUNCE_RE.match(plain)
+        and not (plain and unicodedata.category(plain[0]) == "So")  # ✅ / 👉 callouts
         and not plain.rstrip().endswith((":", "?"))
     )
