@@ -16,7 +16,12 @@ from deckgen.source import LectureError
 
 SOURCE = REPO / "src" / "deckgen"
 # Where a code is handed on rather than chosen: (file, the code expression).
-PASS_THROUGH = {("build.py", "exc.code"), ("cli.py", "d.code"), ("parse.py", "code")}
+PASS_THROUGH = {
+    ("build.py", "exc.code"),
+    ("cli.py", "d.code"),
+    ("parse.py", "code"),
+    ("smells.py", "SMELL_CODES[smell]"),
+}
 _DEFAULT = inspect.signature(LectureError).parameters["code"].default
 
 
@@ -67,7 +72,9 @@ def test_every_code_in_the_source_is_registered_with_its_severity() -> None:
 
 
 def test_every_registered_code_is_used() -> None:
-    used = {code for _, _, code, _ in _codes_in_source()} | {_DEFAULT}
+    from deckgen.smells import SMELL_CODES
+
+    used = {code for _, _, code, _ in _codes_in_source()} | {_DEFAULT} | set(SMELL_CODES.values())
     assert set(RULES) == used
 
 
@@ -83,6 +90,12 @@ def test_check_lists_the_rules() -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert [line.split()[:2] for line in lines] == [[c, r.severity] for c, r in RULES.items()]
+
+
+def test_smell_codes_are_warnings() -> None:
+    from deckgen.smells import SMELL_CODES
+
+    assert all(RULES[code].severity == "warning" for code in SMELL_CODES.values())
 
 
 def test_lecture_error_codes_reach_the_report(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from deckgen.output import Bundle, Output, PackageTree, exclusive
 from deckgen.parse import parse_lecture
 from deckgen.render import MediaContext, collecting_media
 from deckgen.settings import DeckSettings, SettingsError, apply
+from deckgen.smells import profile
 from deckgen.source import LectureError, Source, read_bytes, read_source, user_path
 
 Progress = Callable[[Sequence[LectureJob]], AbstractContextManager[Iterable[LectureJob]]]
@@ -262,6 +263,7 @@ def collect(
         _settings(result.lecture, options, {}, report)
         report.notes += len(result.notes)
         report.cards += sum(n.cards for n in result.notes)
+        report.profiles[user_path(result.lecture.source)] = profile(result.notes)
     return results, report
 
 

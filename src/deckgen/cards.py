@@ -35,6 +35,7 @@ from deckgen.notetypes import cloze_deletion as _cloze
 from deckgen.notetypes import escape_text as _esc
 from deckgen.notetypes import field_names, protect_cloze
 from deckgen.render import block_html, inline_html, plain_text
+from deckgen.smells import smell_diagnostics
 from deckgen.source import user_path
 from deckgen.wording import (
     ANNOUNCE_RE,
@@ -47,7 +48,6 @@ from deckgen.wording import (
 )
 
 ITEMS_PER_LECTURE = 1000  # position gap between lectures: lecture × 1000 + item
-LONG_ANSWER_CHARS = 2500
 _TAG_RE = re.compile(r"<[^>]+>")
 # C0 controls (but tab and newline) never belong in a field; 0x1f is Anki's field separator.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -115,6 +115,14 @@ _EXAMPLE_HINT_RE = re.compile(
 
 def _stems(text: str) -> set[str]:
     return {w[:5] for w in content_words(plain_text(text)) if len(w) > 2}
+
+
+def _what_is(name: str) -> str:
+    """ "What is" or, for a plural name ("Exceptions", "Real-Time Systems"), "What are"."""
+    last = re.sub(r"\(.*?\)", "", plain_text(name)).split()[-1:] or [""]
+    word = last[0].strip(".,:;").casefold()
+    plural = word.endswith("s") and not word.endswith(("ss", "us", "is", "ics")) and len(word) > 3
+    return "What are" if plural else "What is"
 
 
 def _split_camel(name: str) -> str:
@@ -268,7 +276,7 @@ def _concept(concept: Concept, lecture: Lecture) -> _Draft | None:
     if concept.facet == "intent":
         prompt = f"What is the intent of the <b>{name}</b>?"
     else:
-        prompt = f"What is <b>{name}</b>?"
+        prompt = f"{_what_is(concept.name)} <b>{name}</b>?"
     extra = []
     for label, value in (("Key aspects", concept.key_aspects), ("Examples", concept.examples)):
         if value:
@@ -545,7 +553,8 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
         if not (_defines(first, heading) and gist.startswith(first)):
             return None
         gist, rest = first, _after(prose, first)
-        prompt = f"What is <b>{_esc(subject_name(heading))}</b>?"
+        named = subject_name(heading)
+        prompt = f"{_what_is(named)} <b>{_esc(named)}</b>?"
         if subject != lecture.title:
             prompt += f" <i>({_esc(subject)})</i>"
     extra = "\n\n".join(part for part in (rest, section.aside) if part)
@@ -707,18 +716,6 @@ def build_notes(
         fields = tuple(
             _CONTROL_RE.sub("", values.get(name, "")) for name in field_names(draft.model)
         )
-        answer = draft.values.get("Answer") or draft.values.get("Text", "")
-        if len(_TAG_RE.sub("", answer)) > LONG_ANSWER_CHARS:
-            lecture.diagnostics.append(
-                Diagnostic(
-                    user_path(lecture.source),
-                    draft.line,
-                    "warning",
-                    "long-answer",
-                    f"the {draft.kind} card for '{draft.name[-1]}' has a very long answer "
-                    f"(over {LONG_ANSWER_CHARS} characters): split it into smaller sections",
-                )
-            )
         notes.append(
             NoteSpec(
                 kind=draft.kind,
@@ -732,4 +729,5 @@ def build_notes(
                 cloze_slots=numbered_slots(draft.slots),
             )
         )
+    lecture.diagnostics += smell_diagnostics(user_path(lecture.source), notes)
     return notes

@@ -38,7 +38,13 @@ RULES: dict[str, Rule] = {
         "warning", "a STAR story lacks some of Situation, Task, Action, Result"
     ),
     "duplicate-name": Rule("warning", "two items of one kind share a name (both are kept)"),
-    "long-answer": Rule("warning", "a card's answer is very long: split the section"),
+    # Cards that are not worth their reviews (shared/card-quality.md): fix the text.
+    "long-answer": Rule("warning", "a card's answer is over 40 words or 15 lines of code"),
+    "card-furniture": Rule("warning", "a card asks objectives, motivation or an announcement"),
+    "card-generic-term": Rule("warning", "a generic label or a reason is asked as a term"),
+    "card-answer-visible": Rule("warning", "a card's answer can be read on its own front"),
+    "card-lead-in": Rule("warning", "a card's answer ends in ':' (its list went elsewhere)"),
+    "card-duplicate": Rule("warning", "two cards of a lecture ask for the same answer"),
     "too-many-items": Rule("warning", "more notes than the new-card positions a lecture gets"),
     "image": Rule(
         "warning", "an image is missing, remote, too large or outside the allowed folders"

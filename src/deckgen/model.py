@@ -298,6 +298,8 @@ class BuildReport:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     out_of_date: list[str] = field(default_factory=list)  # --check: "stale: path", …
     notices: list[str] = field(default_factory=list)  # things the user should know (no errors)
+    # check: each lecture's cards per kind and per smell, by the lecture's shown path
+    profiles: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:

@@ -731,7 +731,9 @@ def _generic_blocks(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> N
 
 _DEFINING_RE = re.compile(
     r"^(?:the |an? )?(?P<subject>[^,;:()]{2,80}?(?:\s*\([^()]{1,30}\))?)\s+"
-    r"(?:is|are|refers to|means|describes|is defined as)\s+(?P<rest>\S.*)$",
+    # "X is a …", "X refers to …": a definition; "X is critical for …" is not.
+    r"(?:(?:is|are)\s+(?=(?:a|an|the|one|two|three|any|how|when|where|what)\b)"
+    r"|refers to|means|describes|is defined as|stands for)\s*(?P<rest>\S.*)$",
     re.I | re.S,
 )
 # "Both X and Y are …", "It is …": not a name to ask about.

@@ -14,13 +14,22 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from deckgen.model import NoteSpec
+from deckgen.model import Diagnostic, NoteSpec
 from deckgen.notetypes import field_names
 
 MAX_ANSWER_WORDS = 40
 MAX_CODE_LINES = 15
 DUPLICATE_OVERLAP = 0.8  # share of answer words two cards have in common
 
+# Each smell's diagnostic code (see deckgen.diagnostics).
+SMELL_CODES = {
+    "furniture": "card-furniture",
+    "long-answer": "long-answer",
+    "generic-term": "card-generic-term",
+    "answer-visible": "card-answer-visible",
+    "lead-in": "card-lead-in",
+    "duplicate": "card-duplicate",
+}
 SMELLS = {
     "furniture": "objectives, motivation, announcements or recaps asked as facts",
     "long-answer": f"answer over {MAX_ANSWER_WORDS} words of prose or {MAX_CODE_LINES} code lines",
@@ -164,3 +173,32 @@ def tally(pairs: Iterable[tuple[Card, list[str]]]) -> dict[str, int]:
         for smell in set(found):
             counts[smell] += 1
     return counts
+
+
+def smell_diagnostics(path: str, notes: Sequence[NoteSpec]) -> list[Diagnostic]:
+    """One warning per card smell deckgen could not avoid, at the line of its source, so
+    the author can fix the text."""
+    out = []
+    for card, found in lecture_smells(notes):
+        for smell in found:
+            where = f" (cloze {card.number})" if card.number else ""
+            out.append(
+                Diagnostic(
+                    path,
+                    card.note.line,
+                    "warning",
+                    SMELL_CODES[smell],
+                    f"{card.note.kind} card{where}: {SMELLS[smell]}: {card.answer[:60]!r}",
+                )
+            )
+    return out
+
+
+def profile(notes: Sequence[NoteSpec]) -> dict[str, dict[str, int]]:
+    """A lecture's cards per kind and per smell (for ``check --format json``)."""
+    kinds: dict[str, int] = {}
+    pairs = lecture_smells(notes)
+    for card, _ in pairs:
+        kinds[card.note.kind] = kinds.get(card.note.kind, 0) + 1
+    smells = {k: v for k, v in tally(pairs).items() if k in SMELLS and v}
+    return {"cards": dict(sorted(kinds.items())), "smells": smells}
