@@ -170,7 +170,9 @@ def test_terms_are_known_by_name_and_show_their_section(parse_text: Parse) -> No
     lecture = parse_text(text)
     terms = [n for n in build_notes(lecture) if n.kind == "term"]
     prompts = [n.field("Prompt") for n in terms]
-    assert prompts.count("What is meant by <b>ADP</b>?") == 2
+    # The first section defines it; a later one says how it applies there.
+    assert prompts.count("What is meant by <b>ADP</b>?") == 1
+    assert "<i>Netflix</i> — <b>ADP</b>?" in prompts
     assert {n.field("Context") for n in terms if "ADP" in n.field("Prompt")} == {
         "Spring",
         "Netflix",

@@ -186,8 +186,23 @@ def test_star_nested_under_tip_bullet(parse_text: Parse) -> None:
             - **Action**: “I used metrics.”
             - **Result**: “We shipped.”
         """)
+    # The example scenario is what the interviewer asks about: it becomes the question.
     [story] = lec.stories
-    assert story.question == "Resolve a dispute with data."
+    assert story.question == "Tell me about a time when you had to: resolve a dispute with data."
+    asked = parse_text("""
+        # Conflicts
+
+        ## FAANG-Specific Tips
+        - **Amazon (Dive Deep)**:
+          - Example Question: “Tell me about a time you used data to settle a dispute.”
+          - STAR Response:
+            - **Situation**: “We disagreed.”
+            - **Task**: “I aligned us.”
+            - **Action**: “I used metrics.”
+            - **Result**: “We shipped.”
+        """)
+    [story] = asked.stories
+    assert story.question == "“Tell me about a time you used data to settle a dispute.”"
     [group] = lec.tip_groups
     assert [t.text for t in group.tips] == [
         "Focus: Analyse deeply.",

@@ -63,6 +63,7 @@ class _Draft:
     values: dict[str, str]
     line: int
     slots: tuple[str, ...] = ()  # cloze item identities, in cloze-number order
+    asks: str = ""  # the question the card answers, when it has one of its own
 
 
 def normalize_name(name: str) -> str:
@@ -106,6 +107,9 @@ def _split_cue(text: str) -> tuple[str, str, str] | None:
 
 _MAX_HIDDEN_WORDS = 10  # a longer item is a sentence: hide its key term, or nothing
 _MAX_TIP_WORDS = 30
+_ILLUSTRATION_LABELS = frozenset(
+    {"example", "examples", "example question", "scenario", "sample", "e g", "for example"}
+)
 _CROSS_REFERENCE_RE = re.compile(r"\b(?:lecture|section|chapter)\s+\d", re.I)
 _KEY_SPAN_RE = re.compile(r"\*\*[^*]+\*\*|`[^`]+`")
 _EXAMPLE_HINT_RE = re.compile(
@@ -142,6 +146,8 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
     if entry.label and (entry.text or entry.children):
         if restates(entry.label, entry.text):  # either half gives the other away
             return None
+        if normalize_name(entry.label) in _ILLUSTRATION_LABELS:
+            return None  # an example illustrates the items around it; it is no fact
         return f"<b>{inline_html(entry.label)}</b>: {_cloze(n, _entry_html(entry))}"
     if entry.label:
         return _cloze(n, inline_html(entry.label))
@@ -175,6 +181,14 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
     return None
 
 
+def _shift_clozes(text: str, offset: int) -> str:
+    """``text`` with every cloze number raised by ``offset``."""
+    return _CLOZE_OPEN_RE.sub(lambda m: "{{c" + str(int(m.group(1)) + offset) + "::", text)
+
+
+_CLOZE_OPEN_RE = re.compile(r"\{\{c(\d+)::")
+
+
 def _cloze_list(
     entries: Sequence[ListEntry], most: int = _MAX_HIDDEN_WORDS
 ) -> tuple[str, tuple[str, ...]]:
@@ -184,6 +198,18 @@ def _cloze_list(
     items: list[str] = []
     ids: list[str] = []
     for entry in entries:
+        lead_in = plain_text(entry.text).rstrip().endswith(":")
+        if (
+            entry.children
+            and not entry.label
+            and (lead_in or not _cloze_item(0, replace(entry, children=())))
+        ):
+            # A lead-in ("If asked X:") with its points below: the points are asked.
+            inner, inner_ids = _cloze_list(entry.children, most)
+            inner = _shift_clozes(inner, len(ids))
+            items.append(f"<li>{protect_cloze(inline_html(entry.text))}{inner}</li>")
+            ids += inner_ids
+            continue
         asked = _cloze_item(len(ids) + 1, entry, most)
         if asked is None:
             items.append(f"<li>{protect_cloze(_entry_html(entry))}</li>")
@@ -200,8 +226,12 @@ def _gist(prose: str) -> tuple[str, str]:
     count = 0
     for sentence in sentences(prose):
         n = len(words(plain_text(sentence)))
-        if not rest and is_fact_sentence(sentence) and (count + n <= MAX_ANSWER_WORDS or not taken):
-            if n > MAX_ANSWER_WORDS * 1.5:
+        if (
+            not rest
+            and is_fact_sentence(sentence)
+            and (count + n <= _GOOD_ANSWER_WORDS or not taken)
+        ):
+            if n > MAX_ANSWER_WORDS:
                 rest.append(sentence)
                 continue
             taken.append(sentence)
@@ -298,6 +328,12 @@ def _concept(concept: Concept, lecture: Lecture) -> _Draft | None:
 
 def _term(term: Term, lecture: Lecture) -> _Draft | None:
     name = _esc(term.term)
+    first = next(t for t in lecture.terms if normalize_name(t.term) == normalize_name(term.term))
+    if first is not term and term.context:
+        # Defined before: here the section says how it applies ("Spring — ADP?").
+        prompt = f"<i>{_esc(term.context.split(' › ')[-1])}</i> — <b>{name}</b>?"
+    else:
+        prompt = f"What is meant by <b>{name}</b>?"
     definition, _, more = term.definition.partition("\n\n")
     if len(words(plain_text(definition))) < 3 and more:
         definition, more = term.definition, ""
@@ -313,7 +349,7 @@ def _term(term: Term, lecture: Lecture) -> _Draft | None:
         (term.term,),
         "qa",
         {
-            "Prompt": f"What is meant by <b>{name}</b>?",
+            "Prompt": prompt,
             "Answer": block_html(definition),
             "Context": _esc(term.context),
             "Extra": block_html(more) if more.strip() else "",
@@ -345,15 +381,14 @@ _RESTATING_RE = re.compile(
 
 
 def _restates(part: str, text: str, story: StarStory) -> bool:
-    if part != "Task":
-        return False
+    """Whether a STAR part only repeats what the card shows anyway: a Task that says whose
+    job it was, or a part whose words the question and the other parts already hold."""
     plain = plain_text(text)
-    if _RESTATING_RE.match(plain) and len(words(plain)) <= 15:
+    if part == "Task" and _RESTATING_RE.match(plain) and len(words(plain)) <= 15:
         return True
-    said = content_words(plain)
-    known = content_words(plain_text(story.question))
-    known |= {w for p, t in story.parts if p == "Situation" for w in content_words(t)}
-    return bool(said) and len(said - known) <= 1
+    said = _stems(plain)
+    known = _stems(story.question) | {w for p, t in story.parts if p != part for w in _stems(t)}
+    return bool(said) and len(said - known) * 10 <= len(said) * 3
 
 
 def _story(story: StarStory, lecture: Lecture) -> _Draft:
@@ -462,6 +497,7 @@ _QUESTION_NUMBER_RE = re.compile(r"^(?:q|question)\s*\d+\s*[:.)-]\s*(?=\S)", re.
 _CODE_HEADING_RE = re.compile(
     r"^(?:code\s+example|example|implementation|java example)\s*[:–—-]\s*(?=\S)", re.I
 )
+_GOOD_ANSWER_WORDS = 25  # what one card should ask for; longer prose is cut to its gist
 _MAX_ASKED_CODE_LINES = 6  # code a candidate can write from memory on a card
 _COMPLEXITY_RE = re.compile(r"\(?\s*(O\([^()]*(?:\([^()]*\)[^()]*)*\))\s*\)?")
 
@@ -477,23 +513,25 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
         if subject == lecture.title
         else f"<b>{_esc(subject)}</b> — {_esc(heading)}"
     )
-    if heading.rstrip().endswith("?"):
-        prompt = f"<b>{_esc(_QUESTION_NUMBER_RE.sub('', heading))}</b>"
+    question = _QUESTION_NUMBER_RE.sub("", heading)
+    if heading.rstrip().endswith("?") and len(question.split()) > 3:
+        prompt = f"<b>{_esc(question)}</b>"
+    elif heading.rstrip().endswith("?"):  # "Why?": of what?
+        prompt = f"<b>{_esc(subject)}</b> — {_esc(question)}"
     else:
         prompt = f"{about}?"
 
     def qa(prompt: str, answer: str, extra: str = "") -> _Draft:
         values = {"Prompt": prompt, "Answer": answer, "Context": context, "Extra": extra}
-        return _Draft("recall", section.path, "qa", values, section.line)
+        asks = heading if heading.rstrip().endswith("?") else ""
+        return _Draft("recall", section.path, "qa", values, section.line, asks=asks)
 
     if section.shape == "list":
         entries = [e for e in section.entries if plain_text(e.label or e.text)]
         if len(entries) < 2 and not heading.rstrip().endswith("?"):
             return None  # one item under a heading: nothing around it to cue it
         lead = plain_text(section.lead)
-        head = about
-        if heading.rstrip().endswith("?"):
-            head = f"<b>{_esc(heading)}</b>"
+        head = prompt if heading.rstrip().endswith("?") else about
         repeats_heading = normalize_name(lead.rstrip(":")) == normalize_name(heading)
         if lead and len(words(lead)) <= 25 and not ANNOUNCE_RE.match(lead) and not repeats_heading:
             head += f"<br>{protect_cloze(inline_html(section.lead))}"
@@ -541,18 +579,32 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
             )
         return None
     prose = section.prose or section.body
-    if len(words(plain_text(prose))) <= MAX_ANSWER_WORDS and not prose.rstrip().endswith(":"):
+    if section.quote and not heading.rstrip().endswith("?"):
+        # A principle stated as a quote under its heading: the quote is what it says.
+        return qa(f"{about} — what does it state?", block_html(section.quote), "")
+    if len(words(plain_text(prose))) <= _GOOD_ANSWER_WORDS and not prose.rstrip().endswith(":"):
         gist, rest = prose, ""  # short enough to recall whole
     else:
         gist, rest = _gist(prose)
-    if not gist:
-        return None
-    first = sentences(prose)[0]
+    first = sentences(prose)[0] if sentences(prose) else ""
+    paragraphs = [p for p in re.split(r"\n\s*\n", prose) if p.strip()]
     if not heading.rstrip().endswith("?"):
         # Prose is asked only as the definition of its heading; the rest is reading.
-        if not (_defines(first, heading) and gist.startswith(first)):
+        if not _defines(first, heading):
             return None
-        gist, rest = first, _after(prose, first)
+        if (
+            first.rstrip().endswith(":")
+            and len(paragraphs) > 1
+            and sentences(paragraphs[0]) == [first]
+        ):
+            # "X is the weighted sum:" and its formula below
+            gist, rest = "\n\n".join(paragraphs[:2]), "\n\n".join(paragraphs[2:])
+        elif gist.startswith(first):
+            gist, rest = first, _after(prose, first)
+        else:
+            return None
+    if not gist:
+        return None
         named = subject_name(heading)
         prompt = f"{_what_is(named)} <b>{_esc(named)}</b>?"
         if subject != lecture.title:
@@ -615,7 +667,7 @@ def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
     if draft.model == "qa":
         found = _words_of(draft.values.get("Answer", ""))
         # Named things (a concept, a term, a question) differ unless their answers are the same.
-        named = draft.kind in ("concept", "term", "question")
+        named = draft.kind in ("concept", "term", "question") or bool(draft.asks)
         if _is_repeat(found, seen, named):
             return None
         if len(found) >= 2:

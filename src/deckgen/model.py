@@ -141,6 +141,7 @@ class Section:
     code: str = ""  # the code's text (without fences)
     language: str = ""
     aside: str = ""  # block Markdown shown on the back only: drawings, images, formulas
+    quote: str = ""  # inline Markdown: a short quote opening the section (a stated principle)
 
 
 @dataclass(frozen=True)

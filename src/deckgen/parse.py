@@ -253,14 +253,28 @@ def _extract_stories(
     return claimed
 
 
+# What an interviewer asks: a question, or "Tell me about …", "Describe …".
+_QUESTION_LIKE_RE = re.compile(
+    r"\?|^[\"“']?(?:tell me|describe|give (?:me )?an example|share|walk me|talk about"
+    r"|how|what|why|when)\b",
+    re.I,
+)
+
+
 def _nested_story(ctx: _Context, item: Item, context: str, scenario: str) -> StarStory | None:
     """A STAR list nested under a tip bullet such as ``- STAR Response:``."""
     for sub in item.sublists:
         if _is_star_list(sub):
             q_item = _question_item(sub.items)
-            question = (
-                q_item.rest if q_item else (scenario or f"{context}: {plain_text(item.text)}")
-            )
+            question = q_item.rest if q_item else scenario
+            if not _QUESTION_LIKE_RE.search(plain_text(question)):
+                # "Example: Resolve a dispute with data." is the situation an interviewer
+                # asks about: asked as one ("Tell me about a time you resolved …" would
+                # need grammar; the scenario is kept as written).
+                scene = plain_text(question).strip().rstrip(".")
+                if len(scene.split()) < 3:
+                    return None  # no interview question to put on the front
+                question = f"Tell me about a time when you had to: {scene[0].lower()}{scene[1:]}."
             return _make_story(ctx, sub, question, f"{context} — {plain_text(item.text)}")
     return None
 
@@ -317,6 +331,9 @@ _LIST_FACET_RE = re.compile(
     r"|examples?|applications?|when to use|why|trade ?offs?|pitfalls?|mistakes|challenges"
     r"|limitations?|best practices|tips?|features|goals?|key points|steps|techniques)\b"
 )
+_PROCEDURE_RE = re.compile(
+    r"\b(?:steps?|process|how|works|flow|procedure|phases?|algorithm|lifecycle|handshake)\b"
+)
 _REASONS_LEAD_RE = re.compile(
     r"\b(?:helps?|benefits?|advantages?|reasons?|why|matters?|enables?|allows?|lets)\b", re.I
 )
@@ -356,7 +373,20 @@ def _inline_question(text: str) -> tuple[str, str] | None:
     if match:
         question = _QUIZ_PREFIX_RE.sub("", match.group("q"), count=1).strip()
         return (question, match.group("a").strip()) if question else None
+    match = _QUOTED_QA_RE.search(text)
+    if match and len(match.group("a").split()) >= 4:
+        return match.group("q").strip(), match.group("a").strip()
     return None
+
+
+# A tip that quotes the question it prepares for, then answers it:
+# 'Expect questions like: *"Why does GC stop the world?"* Answer: Because …'
+_QUOTED_QA_RE = re.compile(
+    r"[*_]*[“\"](?P<q>[^”\"\n]{8,200}\?)[”\"][*_]*\s*[,.:;—-]?\s*"
+    r"(?:answer\s*:\s*|(?:highlight|explain|say|mention|note)\s+that\s+)"
+    r"(?P<a>[^\n]{10,600}?)\s*$",
+    re.I,
+)
 
 
 def _label_is(label: str | None, names: frozenset[str]) -> bool:
@@ -440,6 +470,8 @@ def _extract_terms(ctx: _Context, blocks: list[Block], context: str) -> set[int]
             and _REASONS_LEAD_RE.search(plain_text(previous.inline))
         ):
             continue  # "X helps you:" introduces reasons, not terms
+        if block.ordered and _PROCEDURE_RE.search(heading):
+            continue  # the numbered steps of a procedure are no terms
         term_items = [it for it in block.items if _is_term_item(it)]
         if not term_items or len(term_items) * 3 < len(block.items) * 2:
             continue
@@ -618,7 +650,14 @@ def _shaped(ctx: _Context, section: Section, blocks: list[Block]) -> Section:
     if fences and not prose:
         return replace(section, shape="diagram", aside=section.body)
     aside = slice_source(ctx.lines, [b for b in blocks if b not in words])
-    return replace(section, shape="prose", prose=prose or section.body, aside=aside)
+    quote = ""
+    if blocks and blocks[0].kind == "blockquote":
+        lines = (
+            re.sub(r"^\s*>\s?", "", line) for line in ctx.lines[blocks[0].start : blocks[0].end]
+        )
+        quote = " ".join(" ".join(lines).split())
+        quote = quote if 3 <= len(plain_text(quote).split()) <= 40 else ""
+    return replace(section, shape="prose", prose=prose or section.body, aside=aside, quote=quote)
 
 
 def _objectives(ctx: _Context, heading: Heading) -> None:
@@ -666,8 +705,8 @@ def _tips(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
                         story = _nested_story(ctx, child, item.label, scenario)
                         if story is not None:
                             ctx.lecture.stories.append(story)
-                        else:
-                            tips.append(_entry(ctx, child))
+                        elif not any(_is_star_list(sub) for sub in child.sublists):
+                            tips.append(_entry(ctx, child))  # (a story without a question: none)
                 if tips:
                     ctx.lecture.tip_groups.append(
                         TipGroup(
