@@ -13,6 +13,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ TODAY = date(2025, 3, 3)
 LECTURES = [("Intro", 7), ("Trees", 12), ("Empty", 0), ("Graphs", 11)]  # 30 cards
 
 
-def settings(**changes: object) -> PlanSettings:
+def settings(**changes: Any) -> PlanSettings:
     """Ten days of introductions (ready date 2025-03-12), interview on 2025-03-19."""
     base = PlanSettings(today=TODAY, interview=TODAY + timedelta(days=16))
     return replace(base, **changes)

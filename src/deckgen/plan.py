@@ -488,14 +488,14 @@ def plan_chart(plan: Plan, path: Path) -> None:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     axes.bar(
-        dates,
+        dates,  # type: ignore[arg-type]  # (matplotlib's date converter takes dates)
         [day.new for day in plan.days],
         width=0.8,
         color="#4C72B0",
         label=f"new cards ({plan.new_per_day}/day)",
     )
     axes.plot(
-        dates,
+        dates,  # type: ignore[arg-type]
         [day.reviews for day in plan.days],
         color="#DD8452",
         marker="o" if len(dates) <= 45 else None,
@@ -504,7 +504,7 @@ def plan_chart(plan: Plan, path: Path) -> None:
         label="expected reviews",
     )
     axes.axvline(
-        plan.ready_date,
+        plan.ready_date,  # type: ignore[arg-type]
         color="#C44E52",
         linestyle="--",
         linewidth=1.5,
