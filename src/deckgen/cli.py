@@ -9,7 +9,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,9 @@ from typing import Any
 import click
 
 from deckgen import __version__
-from deckgen.build import BuildOptions, InterviewTarget, build, check, collect
+from deckgen.build import BuildOptions, InterviewTarget, Progress, build, check, collect
 from deckgen.diagnostics import rules_table
+from deckgen.discover import _is_lecture_name as is_lecture_name
 from deckgen.inspect_apkg import PackageReadError, describe
 from deckgen.model import BuildError, BuildReport, DeckSpec, Diagnostic, LectureJob
 from deckgen.plan import MAX_PLAN_DAYS, MAX_READY_DAYS
@@ -55,18 +56,29 @@ def main() -> None:
     """Turn Markdown lecture notes into Anki flashcard packages (.apkg)."""
 
 
-@contextmanager
-def _progress(jobs: Sequence[LectureJob]) -> Iterator[Sequence[LectureJob]]:
-    if len(jobs) < _PROGRESS_MIN or not sys.stderr.isatty():
-        yield jobs
-        return
-    with click.progressbar(
-        jobs,
-        label="Building",
-        file=sys.stderr,
-        item_show_func=lambda j: j.path.name if j else None,
-    ) as bar:
-        yield bar  # type: ignore[misc]
+def _progress_label(job: LectureJob | None) -> str | None:
+    """A lecture as the progress bar names it: its path relative to the lectures root
+    (a course has hundreds of ``index.md``)."""
+    return job.rel if job is not None else None
+
+
+def _progress_bar(label: str) -> Progress:
+    """A progress bar over the lectures on stderr, only on a terminal and for enough of them."""
+
+    @contextmanager
+    def progress(jobs: Sequence[LectureJob]) -> Iterator[Iterable[LectureJob]]:
+        if len(jobs) < _PROGRESS_MIN or not sys.stderr.isatty():
+            yield jobs
+            return
+        with click.progressbar(
+            jobs, label=label, file=sys.stderr, item_show_func=_progress_label
+        ) as bar:
+            yield bar
+
+    return progress
+
+
+_progress = _progress_bar("Building")
 
 
 @contextmanager
@@ -121,17 +133,14 @@ def github_annotation(diag: Diagnostic) -> str:
 
 
 def print_diagnostics(
-    diagnostics: Sequence[Diagnostic],
-    fmt: str = "text",
-    *,
-    errors_only: bool = False,
-    err: bool = True,
+    diagnostics: Sequence[Diagnostic], fmt: str = "text", *, errors_only: bool = False
 ) -> None:
-    """Print diagnostics as text or GitHub annotations (only errors if asked), to stderr
-    unless ``err`` is False."""
+    """Print diagnostics as text or GitHub annotations (only errors if asked) on stderr:
+    every command's diagnostics go there, its result to stdout (README: Exit codes and
+    output)."""
     for diag in diagnostics:
         if not errors_only or diag.severity == "error":
-            click.echo(github_annotation(diag) if fmt == "github" else str(diag), err=err)
+            click.echo(github_annotation(diag) if fmt == "github" else str(diag), err=True)
 
 
 def _report_json(report: BuildReport) -> str:
@@ -198,6 +207,12 @@ TODAY_OPTION = click.option(
 )
 
 
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether the option ``name`` was given on the command line (not its default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source != click.core.ParameterSource.DEFAULT
+
+
 def _output_format(fmt: str | None) -> str:
     return fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
 
@@ -223,7 +238,7 @@ def build_options(
 
 
 @main.command("build")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "-o",
     "--out",
@@ -236,7 +251,8 @@ def build_options(
     "--bundle",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write one package FILE.apkg holding every lecture as a deck tree instead.",
+    help="Write one package FILE.apkg holding every lecture as a deck tree instead "
+    "(its deckgen.lock goes beside it; not with -o).",
 )
 @ROOT_OPTION
 @click.option(
@@ -288,6 +304,11 @@ def build_cmd(
     """
     if bundle is not None and bundle.suffix.lower() != ".apkg":
         raise click.UsageError("--bundle must name a .apkg file")
+    if bundle is not None and _given(click.get_current_context(), "out"):
+        raise click.UsageError(
+            "give either --bundle or -o/--out, not both: a bundle is one file, and its "
+            "deckgen.lock is written beside it"
+        )
     fmt = _output_format(fmt)
     paths, root = _default_paths(paths, root)
     if interview_date is not None and new_per_day is not None:
@@ -329,7 +350,7 @@ def build_cmd(
         click.echo(_report_json(report))
     else:
         print_diagnostics(report.diagnostics, fmt, errors_only=quiet)
-        for notice in report.notices:
+        for notice in [] if quiet else report.notices:
             click.echo(notice, err=True)
         for item in report.out_of_date:
             click.echo(f"out of date: {item}", err=True)
@@ -344,12 +365,13 @@ def build_cmd(
 
 
 @main.command("check")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @ROOT_OPTION
 @MEDIA_ROOT_OPTION
 @FORMAT_OPTION
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--list-rules", is_flag=True, help="List every diagnostic code and exit.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 def check_cmd(
     paths: tuple[Path, ...],
     root: Path | None,
@@ -357,11 +379,13 @@ def check_cmd(
     fmt: str | None,
     strict: bool,
     list_rules: bool,
+    quiet: bool,
 ) -> None:
     """Check lectures without writing anything (default: lectures/).
 
-    Prints `FILE:LINE:COL: severity code: message` for every problem. Exit status:
-    0 clean (warnings allowed unless --strict), 1 errors, 2 bad usage.
+    Prints `FILE:LINE:COL: severity code: message` for every problem (on stderr)
+    and a summary line (on stdout). Exit status: 0 clean (warnings allowed
+    unless --strict), 1 errors, 2 bad usage.
     """
     if list_rules:
         click.echo(rules_table(), nl=False)
@@ -397,12 +421,12 @@ def check_cmd(
             )
         )
     else:
-        print_diagnostics(diagnostics, fmt, err=False)
-        click.echo(
-            f"{report.lectures} lectures checked: {errors} errors, "
-            f"{sum(d.severity == 'warning' for d in diagnostics)} warnings",
-            err=True,
-        )
+        print_diagnostics(diagnostics, fmt, errors_only=quiet)
+        if not quiet:
+            click.echo(
+                f"{report.lectures} lectures checked: {errors} errors, "
+                f"{sum(d.severity == 'warning' for d in diagnostics)} warnings"
+            )
     sys.exit(1 if errors else 0)
 
 
@@ -422,7 +446,7 @@ def inspect_cmd(package: Path, fmt: str) -> None:
         click.echo(json.dumps(info, indent=2, ensure_ascii=False))
         return
     total_cards = sum(len(n["cards"]) for n in info["notes"])
-    click.echo(f"{package}: {len(info['notes'])} notes, {total_cards} cards")
+    click.echo(f"{package}: {_plural(len(info['notes']), 'note')}, {_plural(total_cards, 'card')}")
     click.echo("decks:")
     for deck in info["decks"]:
         click.echo(f"  {deck['name']}  (id {deck['id']}, preset {deck['preset']})")
@@ -432,18 +456,28 @@ def inspect_cmd(package: Path, fmt: str) -> None:
     click.echo("notes:")
     for note in info["notes"]:
         first = next(iter(note["fields"].values()), "")
-        text = " ".join(re.sub(r"<[^>]+>", " ", first).split())
+        text = _one_line(first)
         due = min((c["due"] for c in note["cards"]), default=0)
         kinds = [t.split("::")[1] for t in note["tags"] if t.count("::") == 1]
-        click.echo(
-            f"  {due:>7}  {len(note['cards'])} card(s)  {','.join(kinds) or '-':<9} {text[:70]}"
-        )
+        cards = _plural(len(note["cards"]), "card")
+        click.echo(f"  {due:>7}  {cards:<8}  {','.join(kinds) or '-':<9} {text[:70]}")
     if info["media"]:
         click.echo(f"media: {', '.join(info['media'])}")
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _one_line(html: str) -> str:
+    """A field's HTML as one line of text: tags dropped, no space left before punctuation
+    that followed a tag (``<b>X</b>?`` → ``X?``)."""
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return re.sub(r" (?=[?!.,:;)])", "", text)
+
+
 @main.command("plan")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @ROOT_OPTION
 @click.option(
     "--interview-date",
@@ -569,7 +603,7 @@ def plan_cmd(
 
 
 @main.command("preview")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "-o",
     "--out",
@@ -640,12 +674,31 @@ def preview_cmd(
 def _default_paths(
     paths: tuple[Path, ...], root: Path | None
 ) -> tuple[tuple[Path, ...], Path | None]:
-    if paths:
-        return paths, root
-    default = Path("lectures")
-    if not default.is_dir():
-        raise click.UsageError("no PATHS given and no lectures/ folder here")
-    return (default,), root or default
+    """The lecture paths (default: ``lectures/``) and the lectures root; a usage error
+    (exit 2), before anything is written, when they hold no lecture at all."""
+    if not paths:
+        default = Path("lectures")
+        if not default.is_dir():
+            raise click.UsageError("no PATHS given and no lectures/ folder here")
+        paths, root = (default,), root or default
+    if not any(_has_lecture(path) for path in paths):
+        where = ", ".join(str(p) for p in paths)
+        raise click.UsageError(
+            f"no lectures found under {where} (a lecture is a .md file other than "
+            "README.md; names starting with '.' or '_' are skipped)"
+        )
+    return paths, root
+
+
+def _has_lecture(path: Path) -> bool:
+    """Whether discovery finds at least one lecture under ``path`` (stops at the first)."""
+    if not path.is_dir():
+        return path.exists()  # a file named on the command line is a lecture
+    for _, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+        if any(is_lecture_name(name) for name in files):
+            return True
+    return False
 
 
 if __name__ == "__main__":  # pragma: no cover
