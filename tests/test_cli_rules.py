@@ -240,3 +240,42 @@ def test_progress_names_lectures_by_their_path_under_the_root(
     )
     shown = terminal.getvalue()
     assert "part11/index.md" in shown and "part0/index.md" in shown
+
+
+def test_unknown_project_keys_are_warned_about_with_a_suggestion(
+    good: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (good / "pyproject.toml").write_text(
+        '[tool.deckgen]\nnew-per-dya = 5\nreviews_per_day = 50\nflavour = "x"\n', "utf-8"
+    )
+    result = run(good, monkeypatch, "check")
+    assert result.exit_code == 0, result.output
+    warnings = result.stderr.splitlines()
+    assert len(warnings) == 2, warnings  # reviews_per_day is a known key, spelled with _
+    assert warnings[0].startswith(
+        f"deckgen: warning: {good / 'pyproject.toml'} [tool.deckgen]: unknown key "
+        "'new-per-dya' is ignored (did you mean 'new-per-day'?)"
+    )
+    assert "unknown key 'flavour' is ignored; known keys: new-per-day," in warnings[1]
+    assert run(good, monkeypatch, "check", "-q").stderr == ""
+    (good / "pyproject.toml").unlink()
+    (good / "deckgen.toml").write_text("max-intervall = 30\n", "utf-8")
+    result = run(good, monkeypatch, "build")
+    assert f"{good / 'deckgen.toml'}: unknown key 'max-intervall'" in result.stderr
+    assert "(did you mean 'max-interval'?)" in result.stderr
+
+
+@pytest.mark.parametrize("value", ['"site"', '"lectures/a/good.md"', "3"])
+def test_media_root_from_the_file_is_checked_like_the_flag(
+    good: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    flag = run(good, monkeypatch, "build", "--media-root", value.strip('"'))
+    assert flag.exit_code == 2
+    (good / "deckgen.toml").write_text(f"media-root = {value}\n", "utf-8")
+    result = run(good, monkeypatch, "build")
+    assert result.exit_code == 2, result.output
+    assert f"{good / 'deckgen.toml'}: media-root" in result.stderr
+    assert sorted(p.name for p in good.iterdir()) == ["deckgen.toml", "lectures"]
+    (good / "site").mkdir()
+    (good / "deckgen.toml").write_text('media-root = "site"\n', "utf-8")
+    assert run(good, monkeypatch, "build").exit_code == 0

@@ -23,7 +23,14 @@ from deckgen.discover import _is_lecture_name as is_lecture_name
 from deckgen.inspect_apkg import PackageReadError, describe
 from deckgen.model import BuildError, BuildReport, DeckSpec, Diagnostic, LectureJob
 from deckgen.plan import MAX_PLAN_DAYS, MAX_READY_DAYS
-from deckgen.settings import DeckSettings, SettingsError, apply, load_project_settings
+from deckgen.settings import (
+    DeckSettings,
+    SettingsError,
+    apply,
+    load_project_settings,
+    project_media_root,
+    unknown_project_keys,
+)
 
 _PROGRESS_MIN = 10  # show a progress bar from this many lectures on (and only on a terminal)
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -164,16 +171,23 @@ def _report_json(report: BuildReport) -> str:
     )
 
 
-def project_settings() -> tuple[DeckSettings, dict[str, Any], Path | None]:
-    """``[tool.deckgen]`` / ``deckgen.toml``: (deck options, the raw table, the file).
+def project_settings(*, quiet: bool = False) -> tuple[DeckSettings, Path | None]:
+    """``[tool.deckgen]`` / ``deckgen.toml``: (deck options, ``media-root``).
 
-    A bad file is a usage error."""
+    A bad value is a usage error, checked as the matching flag is; an unknown key is
+    a warning on stderr (unless ``quiet``)."""
     try:
         table, path = load_project_settings(Path.cwd())
-        settings = apply(DeckSettings(), table, str(path)) if path else DeckSettings()
+        if path is None:
+            return DeckSettings(), None
+        settings = apply(DeckSettings(), table, str(path))
+        media_root = project_media_root(table, path)
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from None
-    return settings, table, path
+    if not quiet:
+        for warning in unknown_project_keys(table, path):
+            click.echo(f"deckgen: warning: {warning}", err=True)
+    return settings, media_root
 
 
 ROOT_OPTION = click.option(
@@ -221,19 +235,20 @@ def build_options(
     root: Path | None,
     media_root: Path | None = None,
     flags: dict[str, Any] | None = None,
+    *,
+    quiet: bool = False,
     **more: Any,
 ) -> BuildOptions:
     """Build options from the project file and the command line: deck options (the
     project's, with ``flags`` checked against them), the media root (``--media-root``,
     else ``media-root`` from the project file, relative to it) and ``more`` as given."""
-    project, table, project_file = project_settings()
+    project, project_media = project_settings(quiet=quiet)
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     try:
         apply(project, flags, "command line")
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from None
-    if media_root is None and project_file is not None and table.get("media-root"):
-        media_root = project_file.parent / str(table["media-root"])
+    media_root = media_root if media_root is not None else project_media
     return BuildOptions(root=root, project=project, flags=flags, media_root=media_root, **more)
 
 
@@ -333,6 +348,7 @@ def build_cmd(
         flags,
         out=out,
         bundle=bundle,
+        quiet=quiet,
         force=force,
         check=check,
         interview=interview,
@@ -392,7 +408,7 @@ def check_cmd(
         return
     fmt = _output_format(fmt)
     paths, root = _default_paths(paths, root)
-    options = build_options(root, media_root)
+    options = build_options(root, media_root, quiet=quiet)
     try:
         report = check(list(paths), options, progress=None if fmt == "json" else _progress)
     except BuildError as exc:
@@ -639,7 +655,7 @@ def preview_cmd(
     from deckgen.preview import PreviewError, pick_engine, preview_lectures, site_files, write_site
 
     paths, root = _default_paths(paths, root)
-    options = build_options(root, media_root)
+    options = build_options(root, media_root, quiet=quiet)
     try:
         described, render = pick_engine(engine)
         results, report = collect(list(paths), options, progress=_progress)
