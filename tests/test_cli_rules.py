@@ -279,3 +279,47 @@ def test_media_root_from_the_file_is_checked_like_the_flag(
     (good / "site").mkdir()
     (good / "deckgen.toml").write_text('media-root = "site"\n', "utf-8")
     assert run(good, monkeypatch, "build").exit_code == 0
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_readmes_plan_example_reproduces(monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (REPO / "README.md").read_text("utf-8")
+    command = "deckgen plan --today 2026-12-01 --interview-date 2027-01-05"
+    assert f"`{command}`" in readme
+    example = readme.split(f"`{command}`", 1)[1].split("```\n", 2)[1]
+    result = run(REPO, monkeypatch, *command.split()[1:])
+    assert result.exit_code == 0, result.output
+    printed = result.stdout.splitlines()
+    # Every line shown is printed, in order ("…" stands for the rows left out).
+    position = 0
+    for line in example.splitlines():
+        if line == "…":
+            continue
+        assert line in printed[position:], (
+            f"README's plan example is out of date ({line!r}); rerun `{command}` and update it"
+        )
+        position = printed.index(line, position) + 1
+
+
+def test_plan_warns_when_reviews_exceed_the_daily_limit(
+    good: Path, write_lecture: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terms = "\n".join(f"- **Term {i}**: definition number {i}." for i in range(40))
+    for index in range(3):
+        write_lecture(f"# L{index}\n\n## Key Concepts\n{terms}\n", f"l{index}.md")
+    dates = ["--today", "2027-01-01", "--interview-date", "2027-01-20"]
+    quiet = run(good, monkeypatch, "plan", *dates)
+    assert quiet.exit_code == 0 and quiet.stderr == ""  # under the default 200/day
+    result = run(good, monkeypatch, "plan", *dates, "--max-reviews", "40")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Study plan: ")
+    warning = result.stderr.splitlines()
+    assert warning[0].startswith("deckgen: warning: the plan expects up to ")
+    assert "more than the decks' limit of 40 reviews/day" in warning[0]
+    assert "start by 2026-12-" in warning[1] and "or move the interview to 2027-" in warning[1]
+    assert "fewer cards: the first" in warning[2]
+    # The limit defaults to the preset's, from the project file as `build` writes it.
+    (good / "deckgen.toml").write_text("reviews-per-day = 40\n", "utf-8")
+    assert run(good, monkeypatch, "plan", *dates).stderr == result.stderr

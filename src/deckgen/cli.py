@@ -518,6 +518,14 @@ def _one_line(html: str) -> str:
     help='Learning steps, e.g. "1m 10m 1d" (default: the project\'s deck options, else 1m 10m).',
 )
 @click.option(
+    "--reviews-per-day",
+    "--max-reviews",
+    "reviews_per_day",
+    type=int,
+    help="Daily review limit to check the plan against (default: the project's deck "
+    "options, else 200, as `build` puts into the preset).",
+)
+@click.option(
     "--good-rate",
     type=click.FloatRange(min=0, max=1, min_open=True),
     default=0.85,
@@ -545,6 +553,7 @@ def plan_cmd(
     new_per_day: int | None,
     desired_retention: float | None,
     learning_steps: str | None,
+    reviews_per_day: int | None,
     good_rate: float,
     fmt: str,
     chart: Path | None,
@@ -554,7 +563,9 @@ def plan_cmd(
     Cards are introduced in course order at a steady pace so that all of them
     are in review --ready-days before the interview; expected reviews per day
     come from simulating the FSRS scheduler. Without --new-per-day the pace is
-    the one `deckgen build --interview-date` puts into the decks' preset.
+    the one `deckgen build --interview-date` puts into the decks' preset. A warning
+    (stderr) says when the busiest day expects more reviews than the preset's daily
+    limit, and which start date, interview date or number of lectures would fit.
     """
     from deckgen.plan import (
         PlanError,
@@ -564,6 +575,7 @@ def plan_cmd(
         plan_csv,
         plan_json,
         plan_table,
+        review_limit,
     )
 
     if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
@@ -583,10 +595,14 @@ def plan_cmd(
             param_hint="'--interview-date'",
         )
     paths, root = _default_paths(paths, root)
-    flags = {"desired-retention": desired_retention, "learning-steps": learning_steps}
+    flags = {
+        "desired-retention": desired_retention,
+        "learning-steps": learning_steps,
+        "reviews-per-day": reviews_per_day,
+    }
     options = build_options(root, flags=flags)
     deck = apply(options.project, options.flags, "command line")
-    results, report = collect(list(paths), options)
+    results, report = collect(list(paths), options, progress=_progress_bar("Reading"))
     print_diagnostics(report.diagnostics, errors_only=True)
     if report.errors:
         click.echo("deckgen: error: fix the lectures above before planning", err=True)
@@ -609,6 +625,10 @@ def plan_cmd(
         sys.exit(1)
     render = {"table": plan_table, "json": plan_json, "csv": plan_csv}[fmt]
     click.echo(render(plan), nl=False)
+    over = review_limit(plan, lectures, deck.reviews_per_day)
+    if over is not None:
+        message = over.message(plan.total_cards, plan.settings.interview)
+        click.echo(f"deckgen: warning: {message}", err=True)
     if chart is not None:
         try:
             plan_chart(plan, chart)
