@@ -306,10 +306,9 @@ def test_the_readmes_plan_example_reproduces(monkeypatch: pytest.MonkeyPatch) ->
 def test_plan_warns_when_reviews_exceed_the_daily_limit(
     good: Path, write_lecture: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    terms = "\n".join(f"- **Term {i}**: definition number {i}." for i in range(40))
-    for index in range(3):
-        write_lecture(f"# L{index}\n\n## Key Concepts\n{terms}\n", f"l{index}.md")
-    dates = ["--today", "2027-01-01", "--interview-date", "2027-01-20"]
+    for index in range(80):
+        write_lecture(GOOD.replace("Good One", f"Lecture {index}"), f"l{index:02}.md")
+    dates = ["--today", "2027-01-01", "--interview-date", "2027-01-12"]
     quiet = run(good, monkeypatch, "plan", *dates)
     assert quiet.exit_code == 0 and quiet.stderr == ""  # under the default 200/day
     result = run(good, monkeypatch, "plan", *dates, "--max-reviews", "40")
@@ -317,8 +316,8 @@ def test_plan_warns_when_reviews_exceed_the_daily_limit(
     assert result.stdout.startswith("Study plan: ")
     warning = result.stderr.splitlines()
     assert warning[0].startswith("deckgen: warning: the plan expects up to ")
-    assert "more than the decks' limit of 40 reviews/day" in warning[0]
-    assert "start by 2026-12-" in warning[1] and "or move the interview to 2027-" in warning[1]
+    assert "more than the daily review limit of 40" in warning[0]
+    assert "start by 2026-12-" in warning[1] and "or move the interview to 2027-01-" in warning[1]
     assert "fewer cards: the first" in warning[2]
     # The limit defaults to the preset's, from the project file as `build` writes it.
     (good / "deckgen.toml").write_text("reviews-per-day = 40\n", "utf-8")

@@ -381,7 +381,7 @@ def test_review_limit_says_what_would_fit() -> None:
     assert busiest(make_plan(lectures, settings(today=over.start_by + week))) > limit
     assert busiest(make_plan(lectures[: over.lectures + 1], settings())) > limit
     message = over.message(plan.total_cards, plan.settings.interview)
-    assert f"more than the decks' limit of {limit} reviews/day" in message
+    assert f"more than the daily review limit of {limit}:" in message
     assert f"start by {over.start_by}" in message
     assert f"move the interview to {over.interview_from} or later" in message
     assert f"the first {over.lectures} lectures ({over.cards} of 400 cards)" in message

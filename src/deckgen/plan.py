@@ -403,7 +403,7 @@ class ReviewLimit:
         """The warning, in words: what is wrong, then what would fit (one per line)."""
         lines = [
             f"the plan expects up to {round(self.peak)} reviews on {self.peak_date}, more "
-            f"than the decks' limit of {self.limit} reviews/day: Anki would hold the rest "
+            f"than the daily review limit of {self.limit}: Anki would hold the rest "
             "back and the backlog would grow. Any of these fits under the limit:"
         ]
         if self.pace is not None and self.start_by is not None and self.interview_from:
