@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pytest
 
 anki_collection = pytest.importorskip("anki.collection")
 from anki.import_export_pb2 import ImportAnkiPackageUpdateCondition as UC  # noqa: E402
 
-Collection = anki_collection.Collection
+if TYPE_CHECKING:
+    # Anki's own annotations (Optional results, NewType ids) would make every test assert
+    # what the test's own checks already show; the tests drive the collection untyped.
+    Collection: TypeAlias = Any
+else:
+    Collection = anki_collection.Collection
 
 
 @dataclass

@@ -72,8 +72,8 @@ def test_links_only_page_gets_a_notice_and_no_package(
 
 def test_missing_path_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["build", str(tmp_path / "nope")])
-    assert result.exit_code == 1
-    assert "no such file or folder" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2  # a usage error (tests/test_cli_rules.py: every command)
+    assert "nope' does not exist" in result.output and "Traceback" not in result.output
 
 
 def test_help_lists_options() -> None:

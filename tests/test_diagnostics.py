@@ -57,8 +57,8 @@ def _codes_in_source() -> list[tuple[str, int, str, str | None]]:
                     f"{path.name}:{node.lineno}: code {ast.unparse(code)} is not a literal"
                 )
                 continue
-            level = severity.value if isinstance(severity, ast.Constant) else None
-            found.append((path.name, node.lineno, code.value, level))
+            level = str(severity.value) if isinstance(severity, ast.Constant) else None
+            found.append((path.name, node.lineno, str(code.value), level))
     return found
 
 

@@ -109,7 +109,7 @@ def test_yaml_alias_bomb_cli(tmp_path: Path) -> None:
     (lectures / "bomb.md").write_text(BOMB, "utf-8")
     result = run_cli(["check"], tmp_path, timeout=60)
     assert result.returncode == 1
-    assert "lectures/bomb.md:4:1: error front-matter" in result.stdout
+    assert "lectures/bomb.md:4:1: error front-matter" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
 
 
@@ -228,7 +228,7 @@ def test_github_format_file_name_cannot_inject(tmp_path: Path) -> None:
     (lectures / name).write_text("---\ntitle: [a\n---\n# X\n", "utf-8")
     result = run_cli(["check", "--format", "github"], tmp_path)
     assert result.returncode == 1
-    lines = result.stdout.splitlines()
+    lines = result.stderr.splitlines()  # diagnostics go to stderr; the summary to stdout
     assert len(lines) == 1, lines
     assert lines[0].startswith("::error file=lectures/x%2Cline=99%0A%3A%3Aerror file=evil.md")
     assert ",line=2,col=1,title=deckgen front-matter::" in lines[0]

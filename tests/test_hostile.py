@@ -110,17 +110,17 @@ def test_check_command(tmp_path: Path) -> None:
     )
     result = _run(["check"], tmp_path, tmp_path)
     assert result.returncode == 0
-    assert "lectures/star.md:10:1: warning incomplete-star" in result.stdout
-    assert "Task, Action" in result.stdout
-    assert "lectures/star.md:3:1: info unknown-key" in result.stdout
+    assert "lectures/star.md:10:1: warning incomplete-star" in result.stderr
+    assert "Task, Action" in result.stderr
+    assert "lectures/star.md:3:1: info unknown-key" in result.stderr
     strict = _run(["check", "--strict"], tmp_path, tmp_path)
     assert strict.returncode == 1
     github = _run(["check", "--format", "github"], tmp_path, tmp_path)
-    assert "::warning file=lectures/star.md,line=10,col=1" in github.stdout
+    assert "::warning file=lectures/star.md,line=10,col=1" in github.stderr
     assert not list(tmp_path.rglob("*.apkg"))
 
 
 def test_corpus_checks_without_errors(corpus: Path, tmp_path: Path) -> None:
     result = _run(["check", str(corpus)], tmp_path, tmp_path)
-    assert result.returncode == 0, result.stdout
-    assert " error " not in result.stdout
+    assert result.returncode == 0, result.stderr
+    assert " error " not in result.stderr

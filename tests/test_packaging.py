@@ -120,8 +120,8 @@ def test_plan_chart_without_matplotlib_names_the_extra(tmp_path: Path, write_lec
     assert result.stdout == ""
     assert not (tmp_path / "plan.png").exists()
     # The plan itself needs no extra.
-    result = subprocess.run([sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True)
-    assert result.returncode == 0, result.stderr
+    plain = subprocess.run([sys.executable, "-c", code, *args], cwd=tmp_path, capture_output=True)
+    assert plain.returncode == 0, plain.stderr
 
 
 def test_plan_chart_function_without_matplotlib_names_the_extra(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ TODAY = date(2025, 3, 3)
 LECTURES = [("Intro", 7), ("Trees", 12), ("Empty", 0), ("Graphs", 11)]  # 30 cards
 
 
-def settings(**changes: object) -> PlanSettings:
+def settings(**changes: Any) -> PlanSettings:
     """Ten days of introductions (ready date 2025-03-12), interview on 2025-03-19."""
     base = PlanSettings(today=TODAY, interview=TODAY + timedelta(days=16))
     return replace(base, **changes)
@@ -347,3 +348,40 @@ def test_a_thousand_cards_over_sixty_days_is_fast() -> None:
     elapsed = time.perf_counter() - start
     assert sum(d.new for d in plan.days) == 1000
     assert elapsed < 2.0
+
+
+def test_review_limit_says_what_would_fit() -> None:
+    from deckgen.plan import review_limit
+
+    lectures = [(f"L{i}", 40) for i in range(10)]  # 400 cards in 10 days: a heavy plan
+    plan = make_plan(lectures, settings())
+    peak = max(day.reviews for day in plan.days)
+    assert review_limit(plan, lectures, math.ceil(peak)) is None
+    limit = int(peak * 0.5)
+    over = review_limit(plan, lectures, limit)
+    assert over is not None and over.peak == peak and over.limit == limit
+    assert over.pace is not None and over.pace < plan.new_per_day
+    assert over.start_by is not None and over.interview_from is not None
+    assert over.start_by < TODAY < plan.settings.interview < over.interview_from
+    assert 0 < over.lectures < len(lectures) and over.cards == 40 * over.lectures
+
+    def busiest(plan: Plan) -> float:
+        return max(day.reviews for day in plan.days)
+
+    # Each suggestion, planned for real, stays under the limit (the suggestions come from
+    # one longer simulation: allow its sampling noise).
+    later = make_plan(lectures, settings(interview=over.interview_from))
+    earlier = make_plan(lectures, settings(today=over.start_by))
+    fewer = make_plan(lectures[: over.lectures], settings())
+    for fitted in (later, earlier, fewer):
+        assert busiest(fitted) <= limit * 1.05
+    # ... and they are not far off: a week less, or one lecture more, would not fit.
+    week = timedelta(days=7)
+    assert busiest(make_plan(lectures, settings(interview=over.interview_from - week))) > limit
+    assert busiest(make_plan(lectures, settings(today=over.start_by + week))) > limit
+    assert busiest(make_plan(lectures[: over.lectures + 1], settings())) > limit
+    message = over.message(plan.total_cards, plan.settings.interview)
+    assert f"more than the daily review limit of {limit}:" in message
+    assert f"start by {over.start_by}" in message
+    assert f"move the interview to {over.interview_from} or later" in message
+    assert f"the first {over.lectures} lectures ({over.cards} of 400 cards)" in message

@@ -46,10 +46,10 @@ def _build(folder: Path, out: Path, epoch: int, monkeypatch: pytest.MonkeyPatch)
     return apkg
 
 
-def _review(col, count: int) -> dict[int, tuple[int, int, int]]:
+def _review(col, count: int) -> dict[int, tuple[int, int, int, int]]:
     """Answer ``count`` new cards 'Good' twice with the real scheduler; return their state."""
     col.decks.select(col.decks.id_for_name("Caching Basics"))
-    reviewed = {}
+    reviewed: dict[int, None] = {}
     for _ in range(count * 3):
         card = col.sched.getCard()
         if card is None:

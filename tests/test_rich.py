@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -103,7 +105,7 @@ title: Other Diagram
 
 
 @pytest.fixture(scope="module")
-def rich(tmp_path_factory: pytest.TempPathFactory) -> dict:
+def rich(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("rich")
     lectures, site = tmp / "lectures", tmp / "site"
     for folder in (lectures / "a", lectures / "b", site / "images"):
@@ -119,7 +121,7 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> dict:
     for apkg in ("a/caching.apkg", "b/other.apkg"):
         log = import_apkg(col, tmp / "decks" / apkg)
         assert log.conflicting == 0
-    cards = {}
+    cards: dict[str, Any] = {}
     for cid in col.find_cards(""):
         card = col.get_card(cid)
         note = card.note()

@@ -9,7 +9,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -17,12 +17,20 @@ from typing import Any
 import click
 
 from deckgen import __version__
-from deckgen.build import BuildOptions, InterviewTarget, build, check, collect
+from deckgen.build import BuildOptions, InterviewTarget, Progress, build, check, collect
 from deckgen.diagnostics import rules_table
+from deckgen.discover import _is_lecture_name as is_lecture_name
 from deckgen.inspect_apkg import PackageReadError, describe
 from deckgen.model import BuildError, BuildReport, DeckSpec, Diagnostic, LectureJob
 from deckgen.plan import MAX_PLAN_DAYS, MAX_READY_DAYS
-from deckgen.settings import DeckSettings, SettingsError, apply, load_project_settings
+from deckgen.settings import (
+    DeckSettings,
+    SettingsError,
+    apply,
+    load_project_settings,
+    project_media_root,
+    unknown_project_keys,
+)
 
 _PROGRESS_MIN = 10  # show a progress bar from this many lectures on (and only on a terminal)
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -55,18 +63,29 @@ def main() -> None:
     """Turn Markdown lecture notes into Anki flashcard packages (.apkg)."""
 
 
-@contextmanager
-def _progress(jobs: Sequence[LectureJob]) -> Iterator[Sequence[LectureJob]]:
-    if len(jobs) < _PROGRESS_MIN or not sys.stderr.isatty():
-        yield jobs
-        return
-    with click.progressbar(
-        jobs,
-        label="Building",
-        file=sys.stderr,
-        item_show_func=lambda j: j.path.name if j else None,
-    ) as bar:
-        yield bar  # type: ignore[misc]
+def _progress_label(job: LectureJob | None) -> str | None:
+    """A lecture as the progress bar names it: its path relative to the lectures root
+    (a course has hundreds of ``index.md``)."""
+    return job.rel if job is not None else None
+
+
+def _progress_bar(label: str) -> Progress:
+    """A progress bar over the lectures on stderr, only on a terminal and for enough of them."""
+
+    @contextmanager
+    def progress(jobs: Sequence[LectureJob]) -> Iterator[Iterable[LectureJob]]:
+        if len(jobs) < _PROGRESS_MIN or not sys.stderr.isatty():
+            yield jobs
+            return
+        with click.progressbar(
+            jobs, label=label, file=sys.stderr, item_show_func=_progress_label
+        ) as bar:
+            yield bar
+
+    return progress
+
+
+_progress = _progress_bar("Building")
 
 
 @contextmanager
@@ -121,17 +140,14 @@ def github_annotation(diag: Diagnostic) -> str:
 
 
 def print_diagnostics(
-    diagnostics: Sequence[Diagnostic],
-    fmt: str = "text",
-    *,
-    errors_only: bool = False,
-    err: bool = True,
+    diagnostics: Sequence[Diagnostic], fmt: str = "text", *, errors_only: bool = False
 ) -> None:
-    """Print diagnostics as text or GitHub annotations (only errors if asked), to stderr
-    unless ``err`` is False."""
+    """Print diagnostics as text or GitHub annotations (only errors if asked) on stderr:
+    every command's diagnostics go there, its result to stdout (README: Exit codes and
+    output)."""
     for diag in diagnostics:
         if not errors_only or diag.severity == "error":
-            click.echo(github_annotation(diag) if fmt == "github" else str(diag), err=err)
+            click.echo(github_annotation(diag) if fmt == "github" else str(diag), err=True)
 
 
 def _report_json(report: BuildReport) -> str:
@@ -156,16 +172,23 @@ def _report_json(report: BuildReport) -> str:
     )
 
 
-def project_settings() -> tuple[DeckSettings, dict[str, Any], Path | None]:
-    """``[tool.deckgen]`` / ``deckgen.toml``: (deck options, the raw table, the file).
+def project_settings(*, quiet: bool = False) -> tuple[DeckSettings, Path | None]:
+    """``[tool.deckgen]`` / ``deckgen.toml``: (deck options, ``media-root``).
 
-    A bad file is a usage error."""
+    A bad value is a usage error, checked as the matching flag is; an unknown key is
+    a warning on stderr (unless ``quiet``)."""
     try:
         table, path = load_project_settings(Path.cwd())
-        settings = apply(DeckSettings(), table, str(path)) if path else DeckSettings()
+        if path is None:
+            return DeckSettings(), None
+        settings = apply(DeckSettings(), table, str(path))
+        media_root = project_media_root(table, path)
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from None
-    return settings, table, path
+    if not quiet:
+        for warning in unknown_project_keys(table, path):
+            click.echo(f"deckgen: warning: {warning}", err=True)
+    return settings, media_root
 
 
 ROOT_OPTION = click.option(
@@ -199,6 +222,12 @@ TODAY_OPTION = click.option(
 )
 
 
+def _given(ctx: click.Context, name: str) -> bool:
+    """Whether the option ``name`` was given on the command line (not its default)."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source != click.core.ParameterSource.DEFAULT
+
+
 def _output_format(fmt: str | None) -> str:
     return fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
 
@@ -207,24 +236,25 @@ def build_options(
     root: Path | None,
     media_root: Path | None = None,
     flags: dict[str, Any] | None = None,
+    *,
+    quiet: bool = False,
     **more: Any,
 ) -> BuildOptions:
     """Build options from the project file and the command line: deck options (the
     project's, with ``flags`` checked against them), the media root (``--media-root``,
     else ``media-root`` from the project file, relative to it) and ``more`` as given."""
-    project, table, project_file = project_settings()
+    project, project_media = project_settings(quiet=quiet)
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
     try:
         apply(project, flags, "command line")
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from None
-    if media_root is None and project_file is not None and table.get("media-root"):
-        media_root = project_file.parent / str(table["media-root"])
+    media_root = media_root if media_root is not None else project_media
     return BuildOptions(root=root, project=project, flags=flags, media_root=media_root, **more)
 
 
 @main.command("build")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "-o",
     "--out",
@@ -237,7 +267,8 @@ def build_options(
     "--bundle",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write one package FILE.apkg holding every lecture as a deck tree instead.",
+    help="Write one package FILE.apkg holding every lecture as a deck tree instead "
+    "(its deckgen.lock goes beside it; not with -o).",
 )
 @ROOT_OPTION
 @click.option(
@@ -289,6 +320,11 @@ def build_cmd(
     """
     if bundle is not None and bundle.suffix.lower() != ".apkg":
         raise click.UsageError("--bundle must name a .apkg file")
+    if bundle is not None and _given(click.get_current_context(), "out"):
+        raise click.UsageError(
+            "give either --bundle or -o/--out, not both: a bundle is one file, and its "
+            "deckgen.lock is written beside it"
+        )
     fmt = _output_format(fmt)
     paths, root = _default_paths(paths, root)
     if interview_date is not None and new_per_day is not None:
@@ -313,6 +349,7 @@ def build_cmd(
         flags,
         out=out,
         bundle=bundle,
+        quiet=quiet,
         force=force,
         check=check,
         interview=interview,
@@ -330,7 +367,7 @@ def build_cmd(
         click.echo(_report_json(report))
     else:
         print_diagnostics(report.diagnostics, fmt, errors_only=quiet)
-        for notice in report.notices:
+        for notice in [] if quiet else report.notices:
             click.echo(notice, err=True)
         for item in report.out_of_date:
             click.echo(f"out of date: {item}", err=True)
@@ -345,12 +382,13 @@ def build_cmd(
 
 
 @main.command("check")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @ROOT_OPTION
 @MEDIA_ROOT_OPTION
 @FORMAT_OPTION
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--list-rules", is_flag=True, help="List every diagnostic code and exit.")
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 def check_cmd(
     paths: tuple[Path, ...],
     root: Path | None,
@@ -358,18 +396,20 @@ def check_cmd(
     fmt: str | None,
     strict: bool,
     list_rules: bool,
+    quiet: bool,
 ) -> None:
     """Check lectures without writing anything (default: lectures/).
 
-    Prints `FILE:LINE:COL: severity code: message` for every problem. Exit status:
-    0 clean (warnings allowed unless --strict), 1 errors, 2 bad usage.
+    Prints `FILE:LINE:COL: severity code: message` for every problem (on stderr)
+    and a summary line (on stdout). Exit status: 0 clean (warnings allowed
+    unless --strict), 1 errors, 2 bad usage.
     """
     if list_rules:
         click.echo(rules_table(), nl=False)
         return
     fmt = _output_format(fmt)
     paths, root = _default_paths(paths, root)
-    options = build_options(root, media_root)
+    options = build_options(root, media_root, quiet=quiet)
     try:
         report = check(list(paths), options, progress=None if fmt == "json" else _progress)
     except BuildError as exc:
@@ -399,12 +439,12 @@ def check_cmd(
             )
         )
     else:
-        print_diagnostics(diagnostics, fmt, err=False)
-        click.echo(
-            f"{report.lectures} lectures checked: {errors} errors, "
-            f"{sum(d.severity == 'warning' for d in diagnostics)} warnings",
-            err=True,
-        )
+        print_diagnostics(diagnostics, fmt, errors_only=quiet)
+        if not quiet:
+            click.echo(
+                f"{report.lectures} lectures checked: {errors} errors, "
+                f"{sum(d.severity == 'warning' for d in diagnostics)} warnings"
+            )
     sys.exit(1 if errors else 0)
 
 
@@ -424,7 +464,7 @@ def inspect_cmd(package: Path, fmt: str) -> None:
         click.echo(json.dumps(info, indent=2, ensure_ascii=False))
         return
     total_cards = sum(len(n["cards"]) for n in info["notes"])
-    click.echo(f"{package}: {len(info['notes'])} notes, {total_cards} cards")
+    click.echo(f"{package}: {_plural(len(info['notes']), 'note')}, {_plural(total_cards, 'card')}")
     click.echo("decks:")
     for deck in info["decks"]:
         click.echo(f"  {deck['name']}  (id {deck['id']}, preset {deck['preset']})")
@@ -434,18 +474,28 @@ def inspect_cmd(package: Path, fmt: str) -> None:
     click.echo("notes:")
     for note in info["notes"]:
         first = next(iter(note["fields"].values()), "")
-        text = " ".join(re.sub(r"<[^>]+>", " ", first).split())
+        text = _one_line(first)
         due = min((c["due"] for c in note["cards"]), default=0)
         kinds = [t.split("::")[1] for t in note["tags"] if t.count("::") == 1]
-        click.echo(
-            f"  {due:>7}  {len(note['cards'])} card(s)  {','.join(kinds) or '-':<9} {text[:70]}"
-        )
+        cards = _plural(len(note["cards"]), "card")
+        click.echo(f"  {due:>7}  {cards:<8}  {','.join(kinds) or '-':<9} {text[:70]}")
     if info["media"]:
         click.echo(f"media: {', '.join(info['media'])}")
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _one_line(html: str) -> str:
+    """A field's HTML as one line of text: tags dropped, no space left before punctuation
+    that followed a tag (``<b>X</b>?`` → ``X?``)."""
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    return re.sub(r" (?=[?!.,:;)])", "", text)
+
+
 @main.command("plan")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @ROOT_OPTION
 @click.option(
     "--interview-date",
@@ -468,6 +518,14 @@ def inspect_cmd(package: Path, fmt: str) -> None:
 @click.option(
     "--learning-steps",
     help='Learning steps, e.g. "1m 10m 1d" (default: the project\'s deck options, else 1m 10m).',
+)
+@click.option(
+    "--reviews-per-day",
+    "--max-reviews",
+    "reviews_per_day",
+    type=int,
+    help="Daily review limit to check the plan against (default: the project's deck "
+    "options, else 200, as `build` puts into the preset).",
 )
 @click.option(
     "--good-rate",
@@ -497,6 +555,7 @@ def plan_cmd(
     new_per_day: int | None,
     desired_retention: float | None,
     learning_steps: str | None,
+    reviews_per_day: int | None,
     good_rate: float,
     fmt: str,
     chart: Path | None,
@@ -506,7 +565,9 @@ def plan_cmd(
     Cards are introduced in course order at a steady pace so that all of them
     are in review --ready-days before the interview; expected reviews per day
     come from simulating the FSRS scheduler. Without --new-per-day the pace is
-    the one `deckgen build --interview-date` puts into the decks' preset.
+    the one `deckgen build --interview-date` puts into the decks' preset. A warning
+    (stderr) says when the busiest day expects more reviews than the preset's daily
+    limit, and which start date, interview date or number of lectures would fit.
     """
     from deckgen.plan import (
         PlanError,
@@ -516,6 +577,7 @@ def plan_cmd(
         plan_csv,
         plan_json,
         plan_table,
+        review_limit,
     )
 
     if chart is not None and chart.suffix.lower() not in (".png", ".svg"):
@@ -535,10 +597,14 @@ def plan_cmd(
             param_hint="'--interview-date'",
         )
     paths, root = _default_paths(paths, root)
-    flags = {"desired-retention": desired_retention, "learning-steps": learning_steps}
+    flags = {
+        "desired-retention": desired_retention,
+        "learning-steps": learning_steps,
+        "reviews-per-day": reviews_per_day,
+    }
     options = build_options(root, flags=flags)
     deck = apply(options.project, options.flags, "command line")
-    results, report = collect(list(paths), options)
+    results, report = collect(list(paths), options, progress=_progress_bar("Reading"))
     print_diagnostics(report.diagnostics, errors_only=True)
     if report.errors:
         click.echo("deckgen: error: fix the lectures above before planning", err=True)
@@ -561,6 +627,10 @@ def plan_cmd(
         sys.exit(1)
     render = {"table": plan_table, "json": plan_json, "csv": plan_csv}[fmt]
     click.echo(render(plan), nl=False)
+    over = review_limit(plan, lectures, deck.reviews_per_day)
+    if over is not None:
+        message = over.message(plan.total_cards, plan.settings.interview)
+        click.echo(f"deckgen: warning: {message}", err=True)
     if chart is not None:
         try:
             plan_chart(plan, chart)
@@ -571,7 +641,7 @@ def plan_cmd(
 
 
 @main.command("preview")
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "-o",
     "--out",
@@ -607,7 +677,7 @@ def preview_cmd(
     from deckgen.preview import PreviewError, pick_engine, preview_lectures, site_files, write_site
 
     paths, root = _default_paths(paths, root)
-    options = build_options(root, media_root)
+    options = build_options(root, media_root, quiet=quiet)
     try:
         described, render = pick_engine(engine)
         results, report = collect(list(paths), options, progress=_progress)
@@ -642,12 +712,31 @@ def preview_cmd(
 def _default_paths(
     paths: tuple[Path, ...], root: Path | None
 ) -> tuple[tuple[Path, ...], Path | None]:
-    if paths:
-        return paths, root
-    default = Path("lectures")
-    if not default.is_dir():
-        raise click.UsageError("no PATHS given and no lectures/ folder here")
-    return (default,), root or default
+    """The lecture paths (default: ``lectures/``) and the lectures root; a usage error
+    (exit 2), before anything is written, when they hold no lecture at all."""
+    if not paths:
+        default = Path("lectures")
+        if not default.is_dir():
+            raise click.UsageError("no PATHS given and no lectures/ folder here")
+        paths, root = (default,), root or default
+    if not any(_has_lecture(path) for path in paths):
+        where = ", ".join(str(p) for p in paths)
+        raise click.UsageError(
+            f"no lectures found under {where} (a lecture is a .md file other than "
+            "README.md; names starting with '.' or '_' are skipped)"
+        )
+    return paths, root
+
+
+def _has_lecture(path: Path) -> bool:
+    """Whether discovery finds at least one lecture under ``path`` (stops at the first)."""
+    if not path.is_dir():
+        return path.exists()  # a file named on the command line is a lecture
+    for _, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if not d.startswith((".", "_"))]
+        if any(is_lecture_name(name) for name in files):
+            return True
+    return False
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -159,7 +159,9 @@ def _media_hashes(source: Source, zf: zipfile.ZipFile) -> list[tuple[str, str]]:
         if info.file_size > MAX_MEDIA_FILE_BYTES or total > MAX_MEDIA_TOTAL_BYTES:
             raise _refuse(source, f"media unpacks to more than {MAX_MEDIA_TOTAL_BYTES} bytes")
         with zf.open(info) as fh:
-            hashes.append((name, hashlib.file_digest(fh, "sha256").hexdigest()))
+            # (a ZipExtFile has readinto; typeshed types zf.open() as plain IO[bytes])
+            digest = hashlib.file_digest(fh, "sha256")  # type: ignore[arg-type]
+            hashes.append((name, digest.hexdigest()))
     return sorted(hashes)
 
 
@@ -231,6 +233,20 @@ def _ident(value: Any, where: str) -> int | str:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"{where} is {type(value).__name__}, not an id")
     return value
+
+
+def _int_id(value: Any, where: str) -> int:
+    """An id as a number, whether the collection stores it as one (Anki) or as digits
+    (genanki), so ``inspect``'s output shows every id the same way."""
+    ident = _ident(value, where)
+    if isinstance(ident, str):
+        if not ident.isdigit():
+            raise ValueError(f"{where} is {_clip(ident, 20)!r}, not a number")
+        return int(ident)
+    return ident
+
+
+_DEFAULT_DECK_ID = 1  # every collection has Anki's "Default" deck; a package's is left empty
 
 
 def _model_fields(model: dict[str, Any]) -> list[str]:
@@ -350,35 +366,42 @@ def _description(
             }
         )
     model_fields = {str(m["id"]): _model_fields(m) for m in models.values()}
+    used_decks = {str(card["deck"]) for note_cards in by_note.values() for card in note_cards}
+    shown_decks = [
+        {
+            "id": _int_id(d["id"], "a deck id"),
+            "name": _text(d["name"], "a deck name"),
+            "preset": _int_id(d.get("conf", 1), "a deck's preset id"),
+            "desired_retention": d.get("desiredRetention"),
+        }
+        for d in decks.values()
+    ]
+    # Anki's own empty "Default" deck (and its preset) is in every package: not listed.
+    shown_decks = [
+        d
+        for d in shown_decks
+        if d["id"] != _DEFAULT_DECK_ID or deck_names.get(str(d["id"])) in used_decks
+    ]
+    used_presets = {d["preset"] for d in shown_decks}
+    presets = [
+        {
+            "id": _int_id(c["id"], "a preset id"),
+            "name": c.get("name", ""),
+            "new_per_day": (c.get("new") or {}).get("perDay"),
+            "reviews_per_day": (c.get("rev") or {}).get("perDay"),
+        }
+        for c in dconf.values()
+    ]
     return {
-        "decks": sorted(
-            (
-                {
-                    "id": _ident(d["id"], "a deck id"),
-                    "name": _text(d["name"], "a deck name"),
-                    "preset": d.get("conf", 1),
-                    "desired_retention": d.get("desiredRetention"),
-                }
-                for d in decks.values()
-            ),
-            key=lambda d: d["name"],
-        ),
+        "decks": sorted(shown_decks, key=lambda d: d["name"]),
         "presets": sorted(
-            (
-                {
-                    "id": _ident(c["id"], "a preset id"),
-                    "name": c.get("name", ""),
-                    "new_per_day": (c.get("new") or {}).get("perDay"),
-                    "reviews_per_day": (c.get("rev") or {}).get("perDay"),
-                }
-                for c in dconf.values()
-            ),
+            (c for c in presets if c["id"] in used_presets or c["id"] != _DEFAULT_DECK_ID),
             key=lambda c: c["id"],
         ),
         "note_types": sorted(
             (
                 {
-                    "id": _ident(m["id"], "a note type id"),
+                    "id": _int_id(m["id"], "a note type id"),
                     "name": _text(m["name"], "a note type name"),
                     "fields": model_fields[str(m["id"])],
                     "templates": [_text(t["name"], "a template name") for t in _model_templates(m)],

@@ -36,12 +36,14 @@ __all__ = [
     "PlanDay",
     "PlanError",
     "PlanSettings",
+    "ReviewLimit",
     "make_plan",
     "plan_chart",
     "plan_csv",
     "plan_json",
     "plan_table",
     "required_new_per_day",
+    "review_limit",
 ]
 
 # Simulation effort: up to _MAX_SAMPLES simulated cards, stopping early once _REVIEW_BUDGET
@@ -377,6 +379,124 @@ def make_plan(lectures: Sequence[tuple[str, int]], settings: PlanSettings) -> Pl
     )
 
 
+@dataclass(frozen=True)
+class ReviewLimit:
+    """A plan whose busiest day expects more reviews than the decks' daily review limit,
+    and what would fit under it (each an estimate from one longer simulation).
+
+    ``pace`` is the most new cards/day that keeps every day under ``limit`` (``None``: not
+    even one); ``start_by`` the latest start and ``interview_from`` the earliest interview
+    (starting today) that introduce every card at that pace; ``cards`` and ``lectures``
+    the most cards (whole lectures, in course order) that fit the plan's own dates.
+    """
+
+    limit: int
+    peak: float
+    peak_date: datetime.date
+    pace: int | None
+    start_by: datetime.date | None
+    interview_from: datetime.date | None
+    cards: int
+    lectures: int
+
+    def message(self, total_cards: int, interview: datetime.date) -> str:
+        """The warning, in words: what is wrong, then what would fit (one per line)."""
+        lines = [
+            f"the plan expects up to {round(self.peak)} reviews on {self.peak_date}, more "
+            f"than the daily review limit of {self.limit}: Anki would hold the rest "
+            "back and the backlog would grow. Any of these fits under the limit:"
+        ]
+        if self.pace is not None and self.start_by is not None and self.interview_from:
+            lines.append(
+                f"  - at most {self.pace} new/day: start by {self.start_by} for the interview "
+                f"on {interview}, or move the interview to {self.interview_from} or later"
+            )
+        if self.lectures:
+            lines.append(
+                f"  - fewer cards: the first {_plural(self.lectures, 'lecture')} "
+                f"({self.cards} of {total_cards} cards) fit these dates"
+            )
+        lines.append(
+            f"  - a higher limit: --reviews-per-day {math.ceil(self.peak)} for `build` "
+            "(and `plan`), or reviews-per-day in [tool.deckgen]"
+        )
+        return "\n".join(lines)
+
+
+def _peak(
+    curve: Sequence[float], cumulative: Sequence[float], total: int, pace: int, n: int
+) -> float:
+    """The most expected reviews on any of ``n`` days when ``total`` cards are introduced
+    ``pace`` a day from day 0: full days add ``pace`` times the curve, the last one the rest."""
+    full, rest = divmod(total, pace)
+    peak = 0.0
+    for day in range(min(n, len(curve))):
+        reviews = pace * (cumulative[day] - (cumulative[day - full] if day >= full else 0.0))
+        if rest and day >= full:
+            reviews += rest * curve[day - full]
+        peak = max(peak, reviews)
+    return peak
+
+
+def review_limit(plan: Plan, lectures: Sequence[tuple[str, int]], limit: int) -> ReviewLimit | None:
+    """``None`` when no day of ``plan`` expects more than ``limit`` reviews; else how far
+    over it goes and what would fit (see :class:`ReviewLimit`)."""
+    busiest = max(plan.days, key=lambda day: day.reviews, default=None)
+    if busiest is None or busiest.reviews <= limit:
+        return None
+    s = plan.settings
+    # Long enough for the slowest pace (one card a day); a shorter curve samples more cards.
+    horizon = min(MAX_PLAN_DAYS, plan.total_cards + s.ready_days)
+    curve = _review_curve(s, max(horizon, len(plan.days)))
+    cumulative = []
+    running = 0.0
+    for value in curve:
+        running += value
+        cumulative.append(running)
+    total = plan.total_cards
+
+    def fits(pace: int, cards: int = total) -> bool:
+        days = math.ceil(cards / pace) - 1 + s.ready_days  # introductions, then ready days
+        return _peak(curve, cumulative, cards, pace, days) <= limit
+
+    # The most new cards/day under the limit (more per day, more reviews every day).
+    low, high = 0, max(plan.new_per_day, 1)
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if fits(mid) else (low, mid - 1)
+    pace = low or None
+    start_by = interview_from = None
+    if pace is not None:
+        intro_days = math.ceil(total / pace)
+        if intro_days + s.ready_days <= MAX_PLAN_DAYS:
+            start_by = plan.ready_date - datetime.timedelta(days=intro_days - 1)
+            interview_from = s.today + datetime.timedelta(days=intro_days - 1 + s.ready_days)
+    # The most cards the plan's own dates can take under the limit.
+    n_days = len(plan.days)
+    intro = _introduction_days(s.today, s.interview, s.ready_days)
+    low, high = 0, total
+    while low < high:
+        mid = (low + high + 1) // 2
+        ok = _peak(curve, cumulative, mid, math.ceil(mid / intro), n_days) <= limit
+        low, high = (mid, high) if ok else (low, mid - 1)
+    cards = count = 0
+    for _, size in lectures:
+        if cards + size > low:
+            break
+        cards += size
+        count += 1
+    return ReviewLimit(
+        limit=limit,
+        peak=busiest.reviews,
+        peak_date=busiest.date,
+        pace=pace,
+        start_by=start_by,
+        interview_from=interview_from,
+        cards=cards,
+        lectures=count,
+    )
+
+
 def plan_table(plan: Plan) -> str:
     """The plan as aligned text: a summary header, then one row per day.
 
@@ -488,14 +608,14 @@ def plan_chart(plan: Plan, path: Path) -> None:
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     axes.bar(
-        dates,
+        dates,  # type: ignore[arg-type]  # (matplotlib's date converter takes dates)
         [day.new for day in plan.days],
         width=0.8,
         color="#4C72B0",
         label=f"new cards ({plan.new_per_day}/day)",
     )
     axes.plot(
-        dates,
+        dates,  # type: ignore[arg-type]
         [day.reviews for day in plan.days],
         color="#DD8452",
         marker="o" if len(dates) <= 45 else None,
@@ -504,7 +624,7 @@ def plan_chart(plan: Plan, path: Path) -> None:
         label="expected reviews",
     )
     axes.axvline(
-        plan.ready_date,
+        plan.ready_date,  # type: ignore[arg-type]
         color="#C44E52",
         linestyle="--",
         linewidth=1.5,

@@ -17,6 +17,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from deckgen.model import REMOVED_TAG, DeckSpec, NoteSpec
@@ -114,8 +115,8 @@ def builtin_engine(decks: Sequence[DeckSpec]) -> dict[str, RenderedCards]:
             out[note.guid] = [
                 (
                     n - 1,
-                    _fill(CLOZE_QFMT, fields, lambda t, n=n: _cloze_side(t, n, True)),
-                    _fill(CLOZE_AFMT, fields, lambda t, n=n: _cloze_side(t, n, False)),
+                    _fill(CLOZE_QFMT, fields, partial(_cloze_side, number=n, question=True)),
+                    _fill(CLOZE_AFMT, fields, partial(_cloze_side, number=n, question=False)),
                 )
                 for n in note.cloze_numbers or [1]
             ]

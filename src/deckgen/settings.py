@@ -7,6 +7,7 @@ command-line flags. Values are validated with messages that say what to fix.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 import tomllib
@@ -142,6 +143,45 @@ def load_project_settings(start: Path) -> tuple[dict[str, Any], Path | None]:
     if not isinstance(table, dict):
         raise SettingsError(f"{path}: [tool.deckgen] must be a table")
     return table, path
+
+
+PROJECT_KEYS = (*SETTING_KEYS, "media-root")  # what [tool.deckgen] / deckgen.toml may hold
+
+
+def _table_name(path: Path) -> str:
+    return str(path) if path.name == "deckgen.toml" else f"{path} [tool.deckgen]"
+
+
+def unknown_project_keys(table: Mapping[str, Any], path: Path) -> list[str]:
+    """A warning for each key of the project table that deckgen does not use, naming the
+    file and the key, with the nearest known key when one is close (a typo)."""
+    warnings = []
+    for raw_key in table:
+        key = str(raw_key)
+        if key.replace("_", "-") in PROJECT_KEYS:
+            continue
+        close = difflib.get_close_matches(key.replace("_", "-"), PROJECT_KEYS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        known = ", ".join(PROJECT_KEYS)
+        warnings.append(
+            f"{_table_name(path)}: unknown key {key!r} is ignored{hint}; known keys: {known}"
+        )
+    return warnings
+
+
+def project_media_root(table: Mapping[str, Any], path: Path) -> Path | None:
+    """``media-root`` of the project table, relative to its file, checked as the
+    ``--media-root`` flag is: an existing folder."""
+    value = table.get("media-root", table.get("media_root"))
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise SettingsError(f"{_table_name(path)}: media-root must be a folder name, not {value!r}")
+    folder = path.parent / value
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise SettingsError(f"{_table_name(path)}: media-root {value!r} {what} ({folder})")
+    return folder
 
 
 def preset_id(settings: DeckSettings) -> int:
