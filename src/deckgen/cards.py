@@ -328,8 +328,8 @@ def _concept(concept: Concept, lecture: Lecture) -> _Draft | None:
 
 def _term(term: Term, lecture: Lecture) -> _Draft | None:
     name = _esc(term.term)
-    first = next(t for t in lecture.terms if normalize_name(t.term) == normalize_name(term.term))
-    if first is not term and term.context:
+    earliest = next(t for t in lecture.terms if normalize_name(t.term) == normalize_name(term.term))
+    if earliest is not term and term.context:
         # Defined before: here the section says how it applies ("Spring — ADP?").
         prompt = f"<i>{_esc(term.context.split(' › ')[-1])}</i> — <b>{name}</b>?"
     else:
