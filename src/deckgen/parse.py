@@ -725,8 +725,8 @@ def _tips(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
         )
     claimed = _extract_stories(ctx, rest, heading.title)
     _add_section(ctx, path, heading.start, [b for b in rest if b.start not in claimed])
-    for child in heading.children:
-        _tips(ctx, child, (*path, clean_heading(child.title)))
+    for sub_heading in heading.children:
+        _tips(ctx, sub_heading, (*path, clean_heading(sub_heading.title)))
 
 
 def _strategies(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:

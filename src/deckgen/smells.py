@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from deckgen.model import Diagnostic, NoteSpec
 from deckgen.notetypes import field_names
@@ -89,6 +90,10 @@ def _code_lines(fragment: str) -> int:
     return sum(text_of(pre).count("\n") + 1 for pre in _PRE_RE.findall(fragment))
 
 
+def _show_cloze(hidden: int, match: re.Match[str]) -> str:
+    return "[…]" if int(match.group(1)) == hidden else match.group(2)
+
+
 def cards_of(note: NoteSpec) -> list[Card]:
     """The cards Anki makes of ``note``: one per cloze number, or one."""
     values = dict(zip(field_names(note.model), note.fields, strict=True))
@@ -100,9 +105,7 @@ def cards_of(note: NoteSpec) -> list[Card]:
     cards = []
     for number in numbers:
         hidden = [c for n, c in _CLOZE_RE.findall(text) if int(n) == number]
-        shown = _CLOZE_RE.sub(
-            lambda m, k=number: "[…]" if int(m.group(1)) == k else m.group(2), text
-        )
+        shown = _CLOZE_RE.sub(partial(_show_cloze, number), text)
         answer_html = " ".join(hidden)
         front = text_of(values["Context"]) + " " + text_of(shown)
         cards.append(Card(note, number, front, text_of(answer_html), _code_lines(answer_html)))
