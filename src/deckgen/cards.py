@@ -336,6 +336,8 @@ def _term(term: Term, lecture: Lecture) -> _Draft | None:
         prompt = f"What is meant by <b>{name}</b>?"
     definition, _, more = term.definition.partition("\n\n")
     if len(words(plain_text(definition))) < 3 and more:
+        if more.count("\n- ") + more.startswith("- ") > 2:
+            return None  # a procedure under a bold label: no one definition to ask
         definition, more = term.definition, ""
     if len(_stems(definition) - _stems(_split_camel(term.term))) <= 1:
         return None  # "CanCommit: ask if they can commit" asks nothing
@@ -445,6 +447,28 @@ def _strategy(strategy: Strategy, lecture: Lecture) -> _Draft | None:
     )
 
 
+def _is_recap(table: Table, lecture: Lecture) -> bool:
+    """A table comparing things that earlier sections of the lecture each explained (a
+    summary at the end): its facts were asked there."""
+    earlier = {
+        _bare_name(subject_name(part))
+        for section in lecture.sections
+        if section.line < table.line
+        for part in section.path
+    } | {_bare_name(c.name) for c in lecture.concepts if c.line < table.line}
+    earlier.discard("")
+    for names in ([r[0] for r in table.rows], list(table.header[1:])):
+        found = [n for n in names if _bare_name(n) in earlier]
+        if len(names) >= 2 and len(found) * 3 >= len(names) * 2:
+            return True
+    return False
+
+
+def _bare_name(name: str) -> str:
+    """A name without its parenthesised alias: "Write-back (Write-behind)" → "write-back"."""
+    return normalize_name(re.sub(r"\(.*?\)", "", plain_text(name)))
+
+
 _ROW_CARD_COLUMNS = 3  # a comparison of up to three options is asked a row at a time
 
 
@@ -453,6 +477,8 @@ def _table(table: Table, lecture: Lecture) -> _Draft | None:
 
     A comparison of a few options is asked a row at a time ("Array vs Linked List:
     insertion?" hides that row's cells together); a wider table a cell at a time."""
+    if _is_recap(table, lecture):
+        return None
     head = "".join(f"<th>{protect_cloze(inline_html(h))}</th>" for h in table.header)
     by_row = len(table.header) - 1 <= _ROW_CARD_COLUMNS
     rows = []
@@ -466,7 +492,8 @@ def _table(table: Table, lecture: Lecture) -> _Draft | None:
                 normalize_name(r[column]) for r in table.rows if r is not row and column < len(r)
             }
             trivial = (
-                not re.search(r"\w", re.sub(r"\b(?:yes|no)\b", "", value))  # ✅/❌ marks
+                normalize_name(row[0]).startswith("example")  # an illustration, not a fact
+                or not re.search(r"\w", re.sub(r"\b(?:yes|no)\b", "", value))  # ✅/❌ marks
                 or value in (normalize_name(row[0]), normalize_name(column_name))
                 or value in others
                 or len(words(value)) > MAX_ANSWER_WORDS
