@@ -168,3 +168,25 @@ def test_a_retold_story_is_one_story(parse_text: Parse) -> None:
         )
     )
     assert [n.kind for n in notes] == ["star"]
+
+
+def test_stated_complexities_are_asked_per_measure(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Windows
+
+            ## Naive Solution (O(n²))
+            Check every substring.
+
+            - **Big O**: O(n²) time (nested loops), O(n) space (a set).
+            - Simple to write.
+            - Slow on long inputs.
+            """)
+    )
+    asked = {n.field("Prompt"): n.field("Answer") for n in notes if n.kind == "complexity"}
+    assert asked == {
+        "<b>Naive Solution</b> — time complexity?": "O(n²)",
+        "<b>Naive Solution</b> — space complexity?": "O(n)",
+    }
+    # The Big O item is claimed: the section's other items are not asked with it again.
+    assert not any("O(n²) time" in n.fields[0] for n in notes if n.kind == "recall")

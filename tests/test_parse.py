@@ -385,3 +385,11 @@ def test_task_lists_and_containers_are_content(parse_text: Parse) -> None:
     # The callout closes after its list and before the paragraph that follows it.
     assert html.index("Fence the old primary") < html.rindex("</div>") < html.index("replay")
     assert "☐ Load test" in block_html(bodies["Launch Checklist"])
+
+
+def test_section_rules_are_tried_in_order() -> None:
+    from deckgen.parse import SECTION_RULES
+
+    names = [name for name, _, _ in SECTION_RULES]
+    assert names[-1] == "generic"  # the catch-all comes last
+    assert len(names) == len(set(names))

@@ -18,6 +18,7 @@ from typing import Any
 
 from deckgen.history import guid_for_key, lecture_key, lecture_tag, numbered_slots
 from deckgen.model import (
+    Complexity,
     Concept,
     Diagnostic,
     Lecture,
@@ -472,6 +473,21 @@ def _bare_name(name: str) -> str:
 _ROW_CARD_COLUMNS = 3  # a comparison of up to three options is asked a row at a time
 
 
+def _complexity(complexity: Complexity, lecture: Lecture) -> _Draft:
+    return _Draft(
+        "complexity",
+        (complexity.subject, complexity.measure),
+        "qa",
+        {
+            "Prompt": f"<b>{_esc(complexity.subject)}</b> — {complexity.measure} complexity?",
+            "Answer": inline_html(complexity.value),
+            "Context": _esc(lecture.title),
+        },
+        complexity.line,
+        asks=complexity.measure,
+    )
+
+
 def _table(table: Table, lecture: Lecture) -> _Draft | None:
     """Clozes for the cells that say something their row and column do not already say.
 
@@ -582,7 +598,8 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
                 f"<b>{_esc(subject)}</b> — {_esc(name)}: what is the idea?", block_html(gist), shown
             )
         complexity = _COMPLEXITY_RE.search(heading)
-        if complexity:
+        stated = any(c.line > section.line and c.subject in heading for c in lecture.complexities)
+        if complexity and not stated:  # (a stated Big O has a card of its own)
             # The code is what the question is about: on the front when it is short enough.
             lines = section.code.count("\n") + 1 if section.code else 0
             code = block_html(f"```{section.language}\n{section.code}\n```")
@@ -652,6 +669,7 @@ CARD_KINDS: tuple[
     ("star", lambda lec: [s for s in lec.stories if s.parts], _story),
     ("tip", lambda lec: [g for g in lec.tip_groups if g.tips], _tips),
     ("table", lambda lec: lec.tables, _table),
+    ("complexity", lambda lec: lec.complexities, _complexity),
     ("recall", lambda lec: lec.sections, _section),
 )
 

@@ -47,7 +47,7 @@ _GENANKI_FIELD_KEYS = frozenset({"ord", "media", "rtl", "sticky"})  # what genan
 _GENANKI_TEMPLATE_KEYS = frozenset({"ord", "bafmt", "bqfmt", "bfont", "bsize", "did"})
 RETIRED = "~"
 REMOVED_NOTICE = "Removed from the lecture: this note is kept only so you can find and delete it."
-QA_KINDS = frozenset({"concept", "term", "question", "recall"})
+QA_KINDS = frozenset({"concept", "term", "question", "recall", "complexity"})
 
 # A note as the previous package stored it: (fields, tags).
 Stored = tuple[tuple[str, ...], tuple[str, ...]]

@@ -110,6 +110,16 @@ class TipGroup:
 
 
 @dataclass(frozen=True)
+class Complexity:
+    """A stated complexity: ``- **Big O**: O(n) time, O(1) space`` in a section about X."""
+
+    subject: str  # what it is the complexity of (the section's heading)
+    line: int
+    measure: str  # "time" | "space"
+    value: str  # inline Markdown: "O(n)", or "O(1) for `get`"
+
+
+@dataclass(frozen=True)
 class Table:
     """A comparison table: row labels in the first column, options in the others."""
 
@@ -189,6 +199,7 @@ class Lecture:
     stories: list[StarStory] = field(default_factory=list)
     tip_groups: list[TipGroup] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    complexities: list[Complexity] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 

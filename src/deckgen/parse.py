@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
 from deckgen.blocks import Block, Heading, Item, item_source, parse_sections, slice_source
 from deckgen.model import (
+    Complexity,
     Concept,
     Diagnostic,
     Lecture,
@@ -534,7 +535,47 @@ def _is_comparison(block: Block) -> bool:
     )
 
 
+_COMPLEXITY_LABELS = frozenset(
+    {"big o", "complexity", "time complexity", "space complexity", "complexities", "runtime"}
+)
+_BIG_O_RE = re.compile(r"O\((?:[^()]|\([^()]*\))*\)")
+_MEASURED_RE = re.compile(
+    r"(?P<value>O\((?:[^()]|\([^()]*\))*\))\s*(?P<measure>time|space)\b", re.I
+)
+
+
+def _extract_complexities(ctx: _Context, path: tuple[str, ...], blocks: list[Block]) -> None:
+    """Claim ``**Big O**: O(n) time, O(1) space`` items: one complexity per measure."""
+    subject = path[-1] if path else ctx.lecture.title
+    # "Naive Solution (O(n²))": the heading must not say the answer.
+    subject = re.sub(r"\(\s*" + _BIG_O_RE.pattern + r"\s*\)|" + _BIG_O_RE.pattern, "", subject)
+    subject = " ".join(subject.split()).strip(" :–—-") or ctx.lecture.title
+    for block in blocks:
+        if block.kind != "list":
+            continue
+        kept = []
+        for item in block.items:
+            label = plain_text(item.label or "").casefold()
+            if label not in _COMPLEXITY_LABELS or not _BIG_O_RE.search(item.rest):
+                kept.append(item)
+                continue
+            line = ctx.line(item.start)
+            measured = list(_MEASURED_RE.finditer(item.rest))
+            if not measured:
+                measure = "space" if "space" in label else "time"
+                found = [Complexity(subject, line, measure, item.rest)]
+            else:
+                found = [
+                    Complexity(subject, line, m.group("measure").lower(), m.group("value"))
+                    for m in measured
+                ]
+            ctx.lecture.complexities += found
+        block.items = kept
+
+
 def _add_section(ctx: _Context, path: tuple[str, ...], start: int, blocks: list[Block]) -> None:
+    _extract_complexities(ctx, path, blocks)
+    blocks = [b for b in blocks if b.kind != "list" or b.items]
     tables = [b for b in blocks if _is_comparison(b)]
     for table in tables:
         ctx.lecture.tables.append(
@@ -815,36 +856,69 @@ def _subject_definition(ctx: _Context, heading: Heading, kind: str) -> None:
             return
 
 
-def _visit(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
-    """Dispatch one heading's section to the extractor that claims it."""
-    norm = _norm(heading.title)
-    if " ".join(norm.split()) in _DEFINING_TITLES:
-        _subject_definition(ctx, heading, " ".join(norm.split()))
-        return
-    if _is_skipped(heading.title):
-        # Practice sections hold no facts, but their sample responses are stories,
-        # and questions that come with their answers are worth cards.
-        _extract_stories(ctx, heading.blocks, heading.title, only_samples=True)
-        if _PRACTICE_RE.match(norm):
-            _extract_questions(ctx, heading.blocks, " › ".join(path))
-        for child in heading.children:
-            if _PRACTICE_RE.match(norm) and _answered(child.blocks):
-                _visit(ctx, child, (*path, clean_heading(child.title)))
-            else:
-                _extract_stories(ctx, child.blocks, child.title, only_samples=True)
-        return
-    if norm == "learning objectives" or norm == "objectives":
-        _objectives(ctx, heading)
-    elif norm.startswith("key concepts") or norm == "core concepts":
-        _key_concepts(ctx, heading, path)
-    elif _TIPS_RE.search(norm):
-        _tips(ctx, heading, path)
-    elif _STRATEGY_RE.search(norm) and heading.level <= 2:
-        _strategies(ctx, heading, path)
-    else:
-        _generic_blocks(ctx, heading, path)
-        for child in heading.children:
+def _defining_section(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
+    _subject_definition(ctx, heading, " ".join(_norm(heading.title).split()))
+
+
+def _skipped_section(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
+    """Practice sections hold no facts, but their sample responses are stories, and
+    questions that come with their answers are worth cards."""
+    practice = bool(_PRACTICE_RE.match(_norm(heading.title)))
+    _extract_stories(ctx, heading.blocks, heading.title, only_samples=True)
+    if practice:
+        _extract_questions(ctx, heading.blocks, " › ".join(path))
+    for child in heading.children:
+        if practice and _answered(child.blocks):
             _visit(ctx, child, (*path, clean_heading(child.title)))
+        else:
+            _extract_stories(ctx, child.blocks, child.title, only_samples=True)
+
+
+def _objectives_section(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
+    _objectives(ctx, heading)
+
+
+def _generic_section(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
+    _generic_blocks(ctx, heading, path)
+    for child in heading.children:
+        _visit(ctx, child, (*path, clean_heading(child.title)))
+
+
+SectionRule = tuple[
+    str, Callable[[str, Heading], bool], Callable[[_Context, Heading, tuple[str, ...]], None]
+]
+# Which extractor claims a section, tried in order (like markdown-it's block rules): the
+# rule's name, a matcher of the section's normalised title (and heading), the extractor.
+SECTION_RULES: tuple[SectionRule, ...] = (
+    ("definition", lambda norm, _: norm in _DEFINING_TITLES, _defining_section),
+    ("skipped", lambda _, heading: _is_skipped(heading.title), _skipped_section),
+    (
+        "objectives",
+        lambda norm, _: norm in ("learning objectives", "objectives"),
+        _objectives_section,
+    ),
+    (
+        "key-concepts",
+        lambda norm, _: norm.startswith("key concepts") or norm == "core concepts",
+        _key_concepts,
+    ),
+    ("tips", lambda norm, _: bool(_TIPS_RE.search(norm)), _tips),
+    (
+        "strategies",
+        lambda norm, heading: bool(_STRATEGY_RE.search(norm)) and heading.level <= 2,
+        _strategies,
+    ),
+    ("generic", lambda _, __: True, _generic_section),
+)
+
+
+def _visit(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
+    """Hand one heading's section to the first extractor whose rule claims it."""
+    norm = " ".join(_norm(heading.title).split())
+    for _, claims, extract in SECTION_RULES:
+        if claims(norm, heading):
+            extract(ctx, heading, path)
+            return
 
 
 KNOWN_KEYS = frozenset(
