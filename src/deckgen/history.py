@@ -204,7 +204,7 @@ class LockError(BuildError):
 
 MAX_MODIFIED = 253402300799  # 9999-12-31 23:59:59 UTC: a later time is no time
 # Anki stores a card's template/cloze index in 16 bits (cloze n is card ord n - 1): a
-# package with {{c65537::…}} fails to import with IntegralValueOutOfRange (anki 25.x).
+# package with {{c65537::…}} fails to import with IntegralValueOutOfRange (anki 26.09).
 MAX_CLOZE_NUMBER = 65536
 _SLOT_RE = re.compile(r"^(~?)([0-9]{1,6}):(.+)$")
 _DIGEST_RE = re.compile(r"^[0-9a-f]{1,64}$")
