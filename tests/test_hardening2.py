@@ -627,3 +627,15 @@ def test_unreadable_folder_is_reported(tmp_path: Path) -> None:
         (root / "system").chmod(0o755)
     assert result.returncode == 1
     assert "lectures/system:1:1: error io: cannot read folder: Permission denied" in result.stderr
+
+
+def test_sweep_beside_a_bundle_stays_in_its_folder(tmp_path: Path) -> None:
+    from deckgen.atomic import sweep
+
+    (tmp_path / "lectures").mkdir()
+    mine = tmp_path / ".course.apkg.deckgen-abcdefgh.tmp"
+    below = tmp_path / "lectures" / ".x.apkg.deckgen-abcdefgh.tmp"
+    for path in (mine, below):
+        path.write_text("x")
+    assert sweep(tmp_path, deep=False) == [mine]
+    assert below.exists()

@@ -23,10 +23,11 @@ from pathlib import Path
 
 _TEMP_MARK = ".deckgen-"
 # deckgen's temporary files: ``.x.apkg.deckgen-abcd1234.tmp`` (and ``…-old.tmp``, the old
-# file kept while a commit may still roll back); before 0.x, ``.x.apkg.abcd1234.tmp``.
+# file kept while a commit may still roll back); earlier deckgens wrote packages, the
+# lock and the cache record through ``.x.apkg.abcd1234.tmp``.
 _TEMP_RE = re.compile(
     r"^\..+\.deckgen-[a-z0-9_]{8}(?:-old)?\.tmp$"
-    r"|^\..+\.(?:apkg|lock|json)\.[a-z0-9_]{8}\.tmp$"
+    r"|^\..+\.apkg\.[a-z0-9_]{8}\.tmp$|^\.(?:deckgen\.lock|lectures\.json)\.[a-z0-9_]{8}\.tmp$"
 )
 
 
@@ -173,12 +174,13 @@ class Staging:
         remove_folders(self._created)
 
 
-def sweep(folder: Path) -> list[Path]:
-    """Remove the temporary files a build that was killed left under ``folder`` (only
-    names of deckgen's own pattern); returns them. Call it holding the build lock."""
+def sweep(folder: Path, deep: bool = True) -> list[Path]:
+    """Remove the temporary files a build that was killed left in ``folder`` (and below
+    it when ``deep``; only names of deckgen's own pattern); returns them. Call it
+    holding the build lock."""
     removed = []
     for parent, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".") or d == ".deckgen-cache"]
+        dirs[:] = [d for d in dirs if deep and (not d.startswith(".") or d == ".deckgen-cache")]
         for name in files:
             if _TEMP_RE.match(name):
                 path = Path(parent, name)

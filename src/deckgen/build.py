@@ -77,7 +77,8 @@ def build(
     output = _output(options, report)
     with nullcontext() if options.check else exclusive(output.folder):
         if not options.check:
-            sweep(output.folder)  # temporary files of a build that was killed
+            # Temporary files of a build that was killed (a bundle's folder: only beside it).
+            sweep(output.folder, deep=options.bundle is None)
         history = History(output.folder)
         reuse = not (options.force or options.check or options.bundle or options.interview)
         cache = Incremental(options.out, reuse, history.sha, history.lecture_digest)

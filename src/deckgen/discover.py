@@ -76,8 +76,8 @@ def front_matter_order(path: Path) -> float | None:
             head = fh.read(_HEAD_BYTES + 1)
     except OSError:
         return None
-    if not head.lstrip(b"\xef\xbb\xbf\r\n").startswith(b"---"):
-        return None  # no front matter: nothing to parse
+    if not head.lstrip(b"\xef\xbb\xbf\r\n").startswith(b"---") or b"order" not in head:
+        return None  # no front matter, or no order in it: nothing to parse
     if len(head) > _HEAD_BYTES:  # cut at a line end: a cut line could pass for '---'
         head = head[: max(head.rfind(b"\n"), head.rfind(b"\r")) + 1]
     text = head.decode("utf-8-sig", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
