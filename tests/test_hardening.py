@@ -183,11 +183,6 @@ def test_device_is_refused(tmp_path: Path) -> None:
 
 
 @needs_fifo
-@pytest.mark.xfail(
-    strict=True,
-    reason="discovery (build.front_matter_order) opens every *.md to read `order:`; "
-    "needs a regular-file check in build.py",
-)
 def test_fifo_in_lectures_folder_does_not_hang(tmp_path: Path) -> None:
     # build, check and preview all find lectures through build.discover.
     lectures = tmp_path / "lectures"
@@ -538,11 +533,6 @@ def test_non_utf8_file_name_is_a_lecture_error(tmp_path: Path) -> None:
 
 
 @needs_bytes_names
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs cache fix in build restructure: cache.context_digest and "
-    "cards.guid_for_key encode the lecture's path as strict UTF-8 before it is read",
-)
 def test_non_utf8_file_name_does_not_abort_the_build(tmp_path: Path) -> None:
     lectures = tmp_path / "lectures"
     lectures.mkdir()

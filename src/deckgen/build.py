@@ -18,9 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from deckgen.atomic import sweep
 from deckgen.cards import build_notes, position_gap
 from deckgen.discover import deck_name, discover
-from deckgen.history import History, lecture_key
+from deckgen.history import History, anki_limits, id_problems, lecture_key
 from deckgen.incremental import CacheEntry, Incremental, context_digest, input_digest
 from deckgen.model import (
     BuildError,
@@ -76,13 +77,17 @@ def build(
     report = BuildReport()
     output = _output(options, report)
     with nullcontext() if options.check else exclusive(output.folder):
+        if not options.check:
+            # Temporary files of a build that was killed (a bundle's folder: only beside it).
+            sweep(output.folder, deep=options.bundle is None)
         history = History(output.folder)
         reuse = not (options.force or options.check or options.bundle or options.interview)
         cache = Incremental(options.out, reuse, history.sha, history.lecture_digest)
-        jobs = discover(paths, options.out, options.root, cache.known())
+        jobs = _discover(paths, options, history, cache, report)
         report.lectures = len(jobs)
         try:
             results = _lectures(jobs, options, history, cache, output, progress)
+            results = _unique_ids(jobs, results, cache, report)
             derived = _interview_pace(options.interview, results, report)
             settings = [_settings(r.lecture, options, derived, report) for r in results]
             built = [(r, s) for r, s in zip(results, settings, strict=True) if s is not None]
@@ -116,6 +121,55 @@ def build(
     return report
 
 
+def _discover(
+    paths: Sequence[Path],
+    options: BuildOptions,
+    history: History,
+    cache: Incremental,
+    report: BuildReport,
+) -> list[LectureJob]:
+    """The lectures to build; files that cannot be lectures go to the report."""
+    return discover(
+        paths,
+        options.out,
+        options.root,
+        cache.known(),
+        roots=cache.roots,
+        locked=history.lecture_ids,
+        problems=report.diagnostics,
+    )
+
+
+def _unique_ids(
+    jobs: Sequence[LectureJob],
+    results: list[LectureResult],
+    cache: Incremental,
+    report: BuildReport,
+) -> list[LectureResult]:
+    """``results`` without the lectures whose id is another's or reserved (each an
+    error); a lecture kept from the last build with such an id is no longer counted."""
+    built = {r.job.rel: r for r in results}
+    lectures = []  # (job, lecture key, kept entry)
+    for job in jobs:
+        if job.rel in built:
+            lectures.append((job, lecture_key(built[job.rel].lecture), None))
+        elif (entry := cache.new.get(job.rel)) is not None:
+            lectures.append((job, entry.lecture_id, entry))
+    problems = id_problems([(key, user_path(job.path)) for job, key, _ in lectures])
+    for index, message in sorted(problems.items()):
+        job, _, entry = lectures[index]
+        shown = user_path(job.path)
+        report.diagnostics.append(Diagnostic(shown, 1, "error", "lecture-id", message))
+        built.pop(job.rel, None)
+        if entry is not None:  # undo _kept
+            del cache.new[job.rel]
+            report.notes -= entry.notes
+            report.cards -= entry.cards
+            report.unchanged -= 1
+            report.packages.remove(job.output)
+    return [r for r in results if r.job.rel in built]
+
+
 def _output(options: BuildOptions, report: BuildReport) -> Output:
     if options.bundle is not None:
         return Bundle(options.bundle, report, options.check)
@@ -131,7 +185,7 @@ def _lectures(
     progress: Progress | None,
 ) -> list[LectureResult]:
     """Each lecture, kept from the last build (counted into the report) or built anew."""
-    gap = position_gap(len(jobs))
+    gap = position_gap(max([len(jobs), *(j.course for j in jobs)]))
     key = repr((gap, options.media_root)) + repr(
         (options.bundle is not None, options.project, sorted(options.flags.items()))
     )
@@ -174,6 +228,10 @@ def _lecture(
         notes = build_notes(lecture, job.position, gap)
     notes = history.keep_cloze_numbers(notes)
     lecture.diagnostics += _image_problems(source, media)
+    if beyond := anki_limits(notes):  # never a package Anki refuses to import
+        lecture.diagnostics.append(Diagnostic(source.shown, 1, "error", "anki-limit", beyond))
+        report.diagnostics.extend(lecture.diagnostics)
+        return None
     due = job.position * gap + gap - 1
     removed = history.removed(lecture, notes, due, lambda: output.previous(job))
     report.removed += len(removed)
@@ -253,12 +311,14 @@ def collect(
     report holding the diagnostics and note/card counts.
     """
     options = replace(options or BuildOptions(), check=True, force=True)
-    jobs = discover(paths, options.out, options.root)
-    report = BuildReport(lectures=len(jobs))
+    report = BuildReport()
     output = _output(options, report)
     history = History(output.folder)
     cache = Incremental(options.out, False, history.sha, history.lecture_digest)
+    jobs = _discover(paths, options, history, cache, report)
+    report.lectures = len(jobs)
     results = _lectures(jobs, options, history, cache, output, progress)
+    results = _unique_ids(jobs, results, cache, report)
     for result in results:
         _settings(result.lecture, options, {}, report)
         report.notes += len(result.notes)

@@ -21,7 +21,7 @@ class Rule(NamedTuple):
 RULES: dict[str, Rule] = {
     # Reading the file: such a lecture gets no package.
     "read": Rule("error", "the lecture cannot be read"),
-    "io": Rule("error", "the file cannot be opened or read"),
+    "io": Rule("error", "the file, or a folder of lectures, cannot be opened or read"),
     "too-large": Rule("error", "the file is larger than a lecture may be (5 MB)"),
     "binary": Rule("error", "binary content (a NUL byte): not a Markdown lecture"),
     "file-name": Rule("error", "the file's name is not valid UTF-8"),
@@ -29,6 +29,8 @@ RULES: dict[str, Rule] = {
     "encoding": Rule("error", "not valid UTF-8 (the line of the first bad byte)"),
     "front-matter": Rule("error", "broken front matter: never closed, invalid YAML, not a mapping"),
     "deck-options": Rule("error", "invalid deck options in the front matter"),
+    "lecture-id": Rule("error", "the lecture's id is another lecture's too, or reserved ('@…')"),
+    "output-clash": Rule("error", "two lectures would write one package (names differ in case)"),
     # What the lecture holds.
     "missing-title": Rule(
         "warning", "no 'title' in the front matter (the heading or name is used)"
@@ -54,6 +56,7 @@ RULES: dict[str, Rule] = {
     "removed-item": Rule(
         "info", "an item left the lecture; its note stays, tagged deckgen::removed"
     ),
+    "anki-limit": Rule("error", "a note Anki cannot import (a cloze number above 65536)"),
     "orphan-package": Rule("warning", "a package in the output folder no lecture builds any more"),
 }
 

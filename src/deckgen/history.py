@@ -32,12 +32,22 @@ from pathlib import Path
 
 import genanki
 
-from deckgen.model import CLOZE_NUMBER_RE, REMOVED_TAG, Diagnostic, Lecture, NoteSpec, Stamps
+from deckgen.atomic import read_regular
+from deckgen.model import (
+    CLOZE_NUMBER_RE,
+    REMOVED_TAG,
+    BuildError,
+    Diagnostic,
+    Lecture,
+    NoteSpec,
+    Stamps,
+)
 from deckgen.notetypes import NOTE_TYPES, cloze_deletion, escape_text, field_names, model_for
 from deckgen.source import user_path
 
 LOCK_NAME = "deckgen.lock"
 NOTETYPE_KEY = "@notetype|{}"  # lock keys of the note types (no lecture id starts with @)
+_NOTETYPE_KEYS = frozenset(NOTETYPE_KEY.format(name) for name in NOTE_TYPES)
 _HEADER = (
     "# deckgen lock: guid (note type id for @notetype)<TAB>modified<TAB>content-hash<TAB>key"
     "[<TAB>cloze number:item, in document order; ~ = retired].\n"
@@ -85,6 +95,47 @@ def lecture_tag(lecture: Lecture) -> str:
     """The tag naming a lecture, e.g. ``deckgen::lecture::behavioral::star-method``."""
     parts = [re.sub(r"\s+", "_", p) for p in lecture.lecture_id.split("/") if p]
     return "deckgen::lecture::" + "::".join(parts)
+
+
+def id_problems(lectures: Sequence[tuple[str, str]]) -> dict[int, str]:
+    """Why some lectures cannot have their id, by index in ``lectures`` ((lecture key,
+    path as shown) each): an id another lecture has too (their notes would share GUIDs,
+    and Anki keeps one of each: every such lecture is named with the others), or one
+    starting with ``@`` (reserved for the lock's own rows, such as ``@notetype|qa``)."""
+    problems: dict[int, str] = {}
+    by_id: dict[str, list[int]] = defaultdict(list)
+    for index, (key, _) in enumerate(lectures):
+        if key.startswith("@"):
+            problems[index] = (
+                f"lecture id {key!r} is reserved: ids starting with '@' name deckgen's own "
+                f"rows in {LOCK_NAME}; choose another id"
+            )
+        else:
+            by_id[key].append(index)
+    for key, indexes in by_id.items():
+        for index in indexes if len(indexes) > 1 else ():
+            others = ", ".join(lectures[i][1] for i in indexes if i != index)
+            problems[index] = (
+                f"lecture id {key!r} is also the id of {others}: their cards would share "
+                "identities (GUIDs) and Anki would keep only one of each; give each "
+                "lecture its own id"
+            )
+    return problems
+
+
+def anki_limits(notes: Sequence[NoteSpec]) -> str:
+    """Why Anki would refuse to import ``notes`` ("" when it would not): a cloze number
+    above :data:`MAX_CLOZE_NUMBER` (a section with that many items, or a cloze note whose
+    items came and went so often that its numbers ran out)."""
+    for note in notes:
+        numbers = note.cloze_numbers
+        if numbers and numbers[-1] > MAX_CLOZE_NUMBER:
+            return (
+                f"the {note.kind} note '{note.key.split('|')[-1][:60]}' needs cloze number "
+                f"{numbers[-1]}, and Anki accepts at most {MAX_CLOZE_NUMBER} (it would refuse "
+                "the package); split the section"
+            )
+    return ""
 
 
 # --- modification times --------------------------------------------------------------------
@@ -147,27 +198,96 @@ def notetype_digest(name: str) -> str:
 # --- the lock file --------------------------------------------------------------------------
 
 
+class LockError(BuildError):
+    """A lock file deckgen cannot trust; the message names the file and line."""
+
+
+MAX_MODIFIED = 253402300799  # 9999-12-31 23:59:59 UTC: a later time is no time
+# Anki stores a card's template/cloze index in 16 bits (cloze n is card ord n - 1): a
+# package with {{c65537::…}} fails to import with IntegralValueOutOfRange (anki 26.09).
+MAX_CLOZE_NUMBER = 65536
+_SLOT_RE = re.compile(r"^(~?)([0-9]{1,6}):(.+)$")
+_DIGEST_RE = re.compile(r"^[0-9a-f]{1,64}$")
+
+
 def read_lock(path: Path) -> dict[str, LockEntry]:
-    """Load a lock file; a missing or unreadable file is an empty lock."""
+    """Load a lock file; a missing file is an empty lock, a bad one a :class:`LockError`."""
     try:
-        return parse_lock(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError):
+        data = read_regular(path)
+    except FileNotFoundError:
         return {}
+    except OSError as exc:
+        raise LockError(f"{path}: cannot read the lock file: {exc.strerror}") from None
+    return parse_lock(decode_lock(data, str(path)), str(path))
 
 
-def parse_lock(text: str) -> dict[str, LockEntry]:
-    """Parse the lock file's text; malformed lines are ignored."""
+def decode_lock(data: bytes, where: str = LOCK_NAME) -> str:
+    """The lock's text; bytes that are not UTF-8 are a :class:`LockError` at their line."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LockError(f"{where}:{line}: not valid UTF-8; {_RESTORE}") from None
+
+
+_RESTORE = "restore the lock from version control (or delete the line to start it afresh)"
+
+
+def parse_lock(text: str, where: str = LOCK_NAME) -> dict[str, LockEntry]:
+    """Parse the lock file's text; a line deckgen did not write is a :class:`LockError`
+    naming it (``where``: the file, for messages): a corrupt lock would otherwise give
+    notes wrong times or hand one item's cloze card to another."""
     entries: dict[str, LockEntry] = {}
-    for line in text.splitlines():
+    lines: dict[str, int] = {}
+    guids: dict[str, int] = {}
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if "\t" not in line:  # header comments; GUIDs may start with '#', so no prefix test
+            if line.strip() and not line.startswith("#"):
+                raise LockError(f"{where}:{number}: not a lock line; {_RESTORE}")
             continue
-        fields = line.split("\t")
-        if len(fields) not in (4, 5) or not fields[1].isdigit():
-            continue
-        guid, modified, digest, key = fields[:4]
-        clozes = tuple(fields[4].split(",")) if len(fields) == 5 and fields[4] else ()
-        entries[key] = LockEntry(guid, int(modified), digest, clozes)
+        problem, key, entry = _lock_row(line.split("\t"))
+        if not problem and key in lines:
+            problem = f"a second line for {key!r} (line {lines[key]})"
+        if not problem and entry.guid in guids:
+            problem = f"GUID {entry.guid!r} is also on line {guids[entry.guid]}"
+        if problem:
+            raise LockError(f"{where}:{number}: {problem}; {_RESTORE}")
+        entries[key] = entry
+        lines[key] = guids[entry.guid] = number
     return entries
+
+
+def _lock_row(fields: list[str]) -> tuple[str, str, LockEntry]:
+    """(problem or "", key, entry) of one lock line split at its tabs."""
+    empty = LockEntry("", 0, "")
+    if len(fields) not in (4, 5):
+        return f"{len(fields)} fields, not 4 or 5", "", empty
+    guid, modified, digest, key = fields[:4]
+    if not guid or not guid.isprintable() or " " in guid:
+        return f"GUID {guid!r} is not one deckgen writes", key, empty
+    if not modified.isascii() or not modified.isdigit() or len(modified) > 12:
+        return f"modification time {modified[:24]!r} is not a time", key, empty
+    if int(modified) > MAX_MODIFIED:
+        return f"modification time {modified} is after the year 9999", key, empty
+    if not _DIGEST_RE.match(digest):
+        return f"content hash {digest[:24]!r} is not a hash", key, empty
+    lecture, bar, rest = key.partition("|")
+    if not lecture or not bar or not rest:
+        return f"key {key[:60]!r} is not lecture|kind|name", key, empty
+    if lecture.startswith("@") and (key not in _NOTETYPE_KEYS or not guid.isdigit()):
+        return f"key {key[:60]!r} is not a note type of deckgen's", key, empty
+    clozes = tuple(fields[4].split(",")) if len(fields) == 5 and fields[4] else ()
+    numbers: set[int] = set()
+    for slot in clozes:
+        m = _SLOT_RE.match(slot)
+        if not m or not 1 <= int(m.group(2)) <= MAX_CLOZE_NUMBER:
+            slots = f"number:item (1 to {MAX_CLOZE_NUMBER})"
+            return f"cloze slot {slot[:40]!r} is not {slots}", key, empty
+        if int(m.group(2)) in numbers:
+            return f"cloze number {m.group(2)} is given to two items", key, empty
+        numbers.add(int(m.group(2)))
+    return "", key, LockEntry(guid, int(modified), digest, clozes)
 
 
 def format_lock(entries: dict[str, LockEntry]) -> str:
@@ -323,9 +443,11 @@ class History:
     def __init__(self, folder: Path) -> None:
         self.path = folder / LOCK_NAME
         try:
-            self.data: bytes | None = self.path.read_bytes()
-        except OSError:
+            self.data: bytes | None = read_regular(self.path)
+        except FileNotFoundError:
             self.data = None
+        except OSError as exc:  # a folder, no permission: never mistaken for a new lock
+            raise LockError(f"{self.path}: cannot read the lock file: {exc.strerror}") from None
         self.sha = hashlib.sha256(self.data or b"").hexdigest()
         self.now = build_time()
         self.stamped: dict[str, LockEntry] = {}
@@ -335,7 +457,8 @@ class History:
         """The lock as it was before this build (parsed only when needed)."""
         if self.data is None:
             return {}
-        return parse_lock(self.data.decode("utf-8", errors="replace"))
+        where = user_path(self.path)
+        return parse_lock(decode_lock(self.data, where), where)
 
     @cached_property
     def by_lecture(self) -> dict[str, dict[str, LockEntry]]:
@@ -344,6 +467,10 @@ class History:
         for key, entry in self.entries.items():
             grouped[key_lecture(key)][key] = entry
         return grouped
+
+    def lecture_ids(self) -> set[str]:
+        """The lectures the lock holds notes of (their ids)."""
+        return set(self.by_lecture)
 
     def keep_cloze_numbers(self, notes: list[NoteSpec]) -> list[NoteSpec]:
         """The notes, each cloze item numbered as in the last build."""

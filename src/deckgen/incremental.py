@@ -3,7 +3,8 @@
 A lecture's package is kept when the lecture's bytes, its place in the course, the
 build options and deckgen's own code are unchanged, the package on disk still has the
 size and modification time deckgen left it with, the lock still holds the same
-entries for the lecture, and its images are unchanged. Then the lecture is neither
+entries for the lecture, and its images are unchanged (every image file it looked
+for, found or not: adding a missing image rebuilds the lecture). Then the lecture is neither
 re-parsed nor re-written; while the file's own size and modification time are
 unchanged too, it is not even read. The record lives in ``OUT/.deckgen-cache/``
 and ignores itself in git.
@@ -14,13 +15,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from deckgen import __version__
-from deckgen.atomic import write_atomic
+from deckgen.atomic import make_folders, read_regular, remove_folders, write_atomic
 from deckgen.model import LectureJob, LectureResult
 
 CACHE_DIR = ".deckgen-cache"
@@ -47,6 +49,7 @@ class CacheEntry:
     source_mtime_ns: int = -1
     context: str = ""
     order: float | None = None  # its front-matter ``order:``
+    root: str = ""  # the lectures root it was built under (a file built alone uses it)
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +67,7 @@ def context_digest(rel_path: str, position: int, options: str) -> str:
     deckgen's code, the lecture's path and place in the course, the build options."""
     h = hashlib.sha256(code_fingerprint().encode())
     for part in (rel_path, str(position), options):
-        h.update(part.encode("utf-8"))
+        h.update(part.encode("utf-8", "surrogateescape"))
         h.update(b"\x00")
     return h.hexdigest()
 
@@ -82,15 +85,73 @@ def _media_stat(path: Path) -> list[str | int]:
     return [str(path), st.st_size, st.st_mtime_ns]
 
 
+_STR_FIELDS = ("digest", "lecture_id", "output", "lock_digest", "context", "root")
+_INT_FIELDS = ("size", "mtime_ns", "notes", "cards", "source_size", "source_mtime_ns")
+_DIAGNOSTIC_FIELDS = {
+    "path": str,
+    "line": int,
+    "col": int,
+    "severity": str,
+    "code": str,
+    "message": str,
+}
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _entry(value: object) -> CacheEntry | None:
+    """A cache entry from its JSON form; None unless every field has its type."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        entry = CacheEntry(**value)
+    except TypeError:  # a missing or unknown field
+        return None
+    if not all(isinstance(getattr(entry, f), str) for f in _STR_FIELDS):
+        return None
+    if not all(_is_int(getattr(entry, f)) for f in _INT_FIELDS):
+        return None
+    if entry.order is not None and not (_is_int(entry.order) or isinstance(entry.order, float)):
+        return None
+    for d in entry.diagnostics if isinstance(entry.diagnostics, list) else [None]:
+        if not isinstance(d, dict) or d.keys() != _DIAGNOSTIC_FIELDS.keys():
+            return None
+        for k, kind in _DIAGNOSTIC_FIELDS.items():
+            if not isinstance(d[k], kind) or (kind is int and not _is_int(d[k])):
+                return None
+    for m in entry.media if isinstance(entry.media, list) else [None]:
+        if not (isinstance(m, list) and len(m) == 3 and isinstance(m[0], str)):
+            return None
+        if not (_is_int(m[1]) and _is_int(m[2])):
+            return None
+    return entry
+
+
 def load(out: Path) -> tuple[dict[str, CacheEntry], str, list[str]]:
     """The cache of an output folder: its entries, the hash of the lock it was written
-    with, and the orphan packages (no lecture builds them) found by that build."""
+    with, and the orphan packages (no lecture builds them) found by that build. A cache
+    that is not what deckgen writes (any value of another type) is discarded whole."""
+    empty: tuple[dict[str, CacheEntry], str, list[str]] = ({}, "", [])
     try:
-        raw = json.loads((out / CACHE_DIR / _FILE).read_text(encoding="utf-8"))
-        entries = {key: CacheEntry(**value) for key, value in raw["lectures"].items()}
-        return entries, str(raw["lock_sha"]), [str(p) for p in raw.get("orphans", [])]
-    except (OSError, ValueError, TypeError, KeyError):
-        return {}, "", []
+        raw = json.loads(read_regular(out / CACHE_DIR / _FILE).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return empty
+    if not isinstance(raw, dict) or not isinstance(raw.get("lectures"), dict):
+        return empty
+    lock_sha, orphans = raw.get("lock_sha"), raw.get("orphans", [])
+    if not isinstance(lock_sha, str) or not isinstance(orphans, list):
+        return empty
+    if not all(isinstance(p, str) for p in orphans):
+        return empty
+    entries = {}
+    for key, value in raw["lectures"].items():
+        entry = _entry(value)
+        if entry is None:
+            return empty
+        entries[key] = entry
+    return entries, lock_sha, orphans
 
 
 def ignore_folder(folder: Path) -> None:
@@ -100,14 +161,35 @@ def ignore_folder(folder: Path) -> None:
         ignore.write_text("# deckgen build cache\n*\n", encoding="utf-8")
 
 
+def cache_folder(out: Path, created: list[Path] | None = None) -> Path:
+    """``OUT/.deckgen-cache``, made (with ``out``) when missing and ignored by git; the
+    folders made are added to ``created``. A file in its place is a broken cache: it is
+    replaced."""
+    folder = out / CACHE_DIR
+    if os.path.lexists(folder) and not folder.is_dir():
+        folder.unlink()
+    make_folders(folder, created)
+    ignore_folder(folder)
+    return folder
+
+
+def forget_folders(out: Path, created: list[Path]) -> None:
+    """Remove the cache folder and ``out`` when this build ``created`` them (a build that
+    failed); only deckgen's own files in them, and only while they hold nothing else."""
+    folder = out / CACHE_DIR
+    if folder in created:
+        for name in (".gitignore", "build.lock"):
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
+    remove_folders(created)
+
+
 def save(
     out: Path, entries: dict[str, CacheEntry], lock_sha: str, orphans: list[str] | None = None
 ) -> None:
     """Write the cache (best effort: a cache that cannot be written is no error)."""
-    folder = out / CACHE_DIR
     with contextlib.suppress(OSError):
-        folder.mkdir(parents=True, exist_ok=True)
-        ignore_folder(folder)
+        folder = cache_folder(out)
         lectures = {k: asdict(v) for k, v in sorted(entries.items())}
         document = {"lock_sha": lock_sha, "lectures": lectures, "orphans": orphans or []}
         data = json.dumps(document, sort_keys=True)
@@ -125,7 +207,12 @@ class Incremental:
         self, out: Path, enabled: bool, lock_sha: str, lock_digest: Callable[[str], str]
     ) -> None:
         self.out = out
-        self.old, old_lock_sha, self.old_orphans = load(out) if enabled else ({}, "", [])
+        old, old_lock_sha, self.old_orphans = load(out)
+        # The lectures roots the last build used (discovery finds a lone file's root there).
+        self.roots = sorted({Path(e.root) for e in old.values() if e.root})
+        if not enabled:
+            old, old_lock_sha, self.old_orphans = {}, "", []
+        self.old = old
         self.lock_sha = lock_sha
         # The lock is what the entries were built against: then no per-lecture check.
         self.lock_digest = None if old_lock_sha == lock_sha else lock_digest
@@ -167,7 +254,7 @@ class Incremental:
 
     def remember(self, result: LectureResult, lecture_id: str, lock_digest: str) -> None:
         """Record a lecture this build wrote (after its package is in place)."""
-        job = result.job
+        job, media = result.job, result.media
         try:
             st = job.output.stat()
         except OSError:
@@ -182,11 +269,14 @@ class Incremental:
             notes=len(result.notes),
             cards=sum(n.cards for n in result.notes),
             diagnostics=[d.as_dict() for d in result.lecture.diagnostics],
-            media=[_media_stat(p) for p in sorted(set(result.media.sources.values()))],
+            # Images as read, and every image file looked for: one added, changed or
+            # removed since (even one missing then) rebuilds the lecture.
+            media=[_media_stat(p) for p in sorted({*media.sources.values(), *media.looked_up})],
             source_size=job.stat[0],
             source_mtime_ns=job.stat[1],
             context=result.context,
             order=job.order,
+            root=str(job.root),
         )
 
     def known_orphans(self) -> list[str] | None:

@@ -223,6 +223,7 @@ class LectureJob:
     rel: str  # the lecture's path relative to its lectures root, POSIX style
     stat: tuple[int, int] = (-1, -1)  # (size, mtime_ns) when discovered, before any read
     order: float | None = None  # front-matter ``order:``
+    course: int = 0  # lectures in the course ``position`` counts among (0: the build's jobs)
 
     @property
     def rel_path(self) -> PurePosixPath:

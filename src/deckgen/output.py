@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from deckgen.atomic import Staging
-from deckgen.incremental import CACHE_DIR, ignore_folder
+from deckgen.incremental import cache_folder, forget_folders
 from deckgen.inspect_apkg import PackageReadError, content_signature, read_notes
 from deckgen.model import BuildError, BuildReport, DeckSpec, Diagnostic, LectureJob, Stamps
 from deckgen.notetypes import model_for
@@ -170,22 +170,26 @@ def _same_content(a: bytes, b: bytes) -> bool:
 
 @contextmanager
 def exclusive(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` so two builds into it run one after the other."""
+    """Hold an exclusive lock on ``folder`` so two builds into it run one after the other;
+    the folders it makes for that are removed again if the build fails."""
     try:
         import fcntl
     except ImportError:  # not POSIX: atomic renames still keep every file whole
         yield
         return
-    lock_dir = folder / CACHE_DIR
+    created: list[Path] = []
     try:
-        lock_dir.mkdir(parents=True, exist_ok=True)
-        ignore_folder(lock_dir)
-        handle = (lock_dir / "build.lock").open("a")
+        handle = (cache_folder(folder, created) / "build.lock").open("a")
     except OSError as exc:
+        forget_folders(folder, created)
         raise BuildError(f"{folder}: cannot write to the output folder: {exc.strerror}") from None
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    except BaseException:
+        forget_folders(folder, created)
+        raise

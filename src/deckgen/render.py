@@ -54,6 +54,7 @@ class MediaContext:
     files: dict[str, bytes] = field(default_factory=dict)  # packaged name → content
     sources: dict[str, Path] = field(default_factory=dict)  # packaged name → file read
     problems: list[tuple[str, str]] = field(default_factory=list)  # (src, message)
+    looked_up: set[Path] = field(default_factory=set)  # every image file sought, found or not
 
     def resolve(self, src: str) -> str | None:
         """The packaged name for image ``src``, reading it once; None if unusable."""
@@ -70,6 +71,7 @@ class MediaContext:
             candidate = self.media_root / clean.lstrip("/")
         else:
             candidate = self.lecture_dir / clean
+        self.looked_up.add(candidate)
         try:
             real = candidate.resolve(strict=True)
         except (OSError, RuntimeError):

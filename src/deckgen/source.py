@@ -231,7 +231,12 @@ _KINDS = {
 }
 
 
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular one is, from its ``st_mode``: "a named pipe (FIFO)"…"""
+    return _KINDS.get(stat.S_IFMT(mode), "a special file")
+
+
 def _check_regular(mode: int, shown: str) -> None:
     if not stat.S_ISREG(mode):
-        kind = _KINDS.get(stat.S_IFMT(mode), "a special file")
-        raise LectureError(shown, 1, f"{kind}, not a regular file; not read", "not-a-file")
+        message = f"{special_kind(mode)}, not a regular file; not read"
+        raise LectureError(shown, 1, message, "not-a-file")
