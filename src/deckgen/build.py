@@ -149,7 +149,7 @@ def _unique_ids(
     """``results`` without the lectures whose id is another's or reserved (each an
     error); a lecture kept from the last build with such an id is no longer counted."""
     built = {r.job.rel: r for r in results}
-    lectures = []  # (job, lecture key, kept entry)
+    lectures: list[tuple[LectureJob, str, CacheEntry | None]] = []  # (job, key, kept entry)
     for job in jobs:
         if job.rel in built:
             lectures.append((job, lecture_key(built[job.rel].lecture), None))

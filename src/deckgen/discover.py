@@ -238,7 +238,7 @@ def discover(
     for top, every in sorted(trees.items(), key=lambda t: not t[1]):  # whole trees first
         found.walk(top, wanted if every else None)
     known = known or {}
-    located = []
+    located: list[_Located] = []
     for path, (base, rel) in found.files.items():
         shown = path in wanted  # problems of the other lectures are not this build's
         try:
@@ -262,7 +262,7 @@ def discover(
             continue
         stat_key = (st.st_size, st.st_mtime_ns)
         output = package_path(out, rel)
-        located.append([path, base, rel, stat_key, output])
+        located.append((path, base, rel, stat_key, output))
     located = _without_clashes(located, wanted, found)
     ordered = []
     for path, base, rel, stat_key, output in located:
@@ -278,10 +278,13 @@ def discover(
     ]
 
 
-def _without_clashes(located: list[list[Any]], wanted: set[Path], found: _Found) -> list[list[Any]]:
+_Located = tuple[Path, Path, str, tuple[int, int], Path]  # path, root, rel, stat, package
+
+
+def _without_clashes(located: list[_Located], wanted: set[Path], found: _Found) -> list[_Located]:
     """``located`` without lectures whose packages would overwrite each other (the same
     path, also when compared without case, as on macOS and Windows): each is an error."""
-    by_output: dict[str, list[list[Any]]] = {}
+    by_output: dict[str, list[_Located]] = {}
     for item in located:
         by_output.setdefault(os.path.normcase(str(item[4])).casefold(), []).append(item)
     clashing: set[Path] = set()
