@@ -104,9 +104,14 @@ class Heading:
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    """The structural parser. HTML is *recognised* here so it can be dropped."""
+    """The structural parser. HTML is *recognised* here so it can be dropped.
+
+    Block rules only: this module reads an inline token's ``content`` (its Markdown
+    source, set by the block rules), never its ``children``, so the inline pass (most of
+    markdown-it's time) is skipped; rendering parses each fragment's inlines itself."""
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    return md.use(container_plugin, CONTAINER, validate=any_container)
+    md.use(container_plugin, CONTAINER, validate=any_container)
+    return md.disable(["inline", "text_join"])
 
 
 CONTAINER = "dg"  # one rule for every `::: kind Title` container

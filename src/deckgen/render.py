@@ -116,6 +116,15 @@ _FENCE_INFO_RE = re.compile(r"^ {0,3}(?:`{3,}|~{3,})[ \t]*([^\s`]+)", re.M)
 _NOT_CODE = frozenset({"mermaid", "text", "txt", "plain", "plaintext", "ascii", "diagram"})
 
 
+@lru_cache(maxsize=512)
+def _lexer(name: str) -> Any:
+    """Pygments' lexer for a language name (looked up once per name), or None."""
+    try:
+        return get_lexer_by_name(name)
+    except ClassNotFound:
+        return None
+
+
 def code_language(markdown_source: str) -> str | None:
     """The display name of the first programming language fenced in ``markdown_source``
     (``"Java"`` for a ```` ```java ```` block), or ``None`` when it holds no code."""
@@ -123,10 +132,9 @@ def code_language(markdown_source: str) -> str | None:
         name = lang.lower()
         if name in _NOT_CODE:
             continue
-        try:
-            return str(get_lexer_by_name(name).name)
-        except ClassNotFound:
-            continue
+        lexer = _lexer(name)
+        if lexer is not None:
+            return str(lexer.name)
     return None
 
 
@@ -138,12 +146,7 @@ def highlight_code(code: str, lang: str) -> str:
             '<div class="dg-diagram"><div class="dg-label">Mermaid diagram (source)</div>'
             f'<pre class="dg-code"><code>{_escape(code)}</code></pre></div>'
         )
-    lexer = None
-    if lang:
-        try:
-            lexer = get_lexer_by_name(lang)
-        except ClassNotFound:
-            lexer = None
+    lexer = _lexer(lang) if lang else None
     if lexer is None:
         label = f' data-lang="{_escape(lang)}"' if lang else ""
         return f'<pre class="dg-code"{label}><code>{_escape(code)}</code></pre>'
@@ -277,16 +280,28 @@ _ATTRIBUTES = {
 }
 
 
+_CLEANING: dict[str, Any] = {
+    "tags": _TAGS,
+    "attributes": _ATTRIBUTES,
+    "url_schemes": {"http", "https", "mailto"},
+    "filter_style_properties": {"text-align"},
+    "link_rel": "noopener noreferrer",
+}
+
+
+@lru_cache(maxsize=1)
+def _cleaner() -> Any:
+    """One nh3 cleaner for every fragment (nh3 < 0.2.18 has none: None)."""
+    cleaner = getattr(nh3, "Cleaner", None)
+    return cleaner(**_CLEANING) if cleaner is not None else None
+
+
 def sanitize(fragment: str) -> str:
     """Allowlist-sanitize an HTML fragment with nh3."""
-    return nh3.clean(
-        fragment,
-        tags=_TAGS,
-        attributes=_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        filter_style_properties={"text-align"},
-        link_rel="noopener noreferrer",
-    )
+    cleaner = _cleaner()
+    if cleaner is not None:
+        return str(cleaner.clean(fragment))
+    return nh3.clean(fragment, **_CLEANING)
 
 
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
