@@ -1,9 +1,13 @@
 """Package stage: notes → ``.apkg`` bytes (written by :mod:`deckgen.atomic`).
 
-genanki builds the collection, but into an in-memory SQLite database (its
-``Package.write_to_file`` leaves a temporary database per package in TMPDIR and
-writes the target in place). The zip is assembled with fixed entry dates, modes
-and order, so the same notes and times give byte-identical output.
+The collection is genanki's, built in memory (genanki's ``Package.write_to_file``
+leaves a temporary database per package in TMPDIR and writes the target in place):
+an empty collection (genanki's schema and ``col`` row) is made once and copied for
+each package; genanki still writes the deck and note-type JSON, and the notes and
+cards go in row by row as genanki would insert them (same rows, same order, so the
+same SQLite pages), without genanki's per-note objects. The zip is assembled with
+fixed entry dates, modes and order, so the same notes and times give byte-identical
+output.
 """
 
 from __future__ import annotations
@@ -12,13 +16,18 @@ import hashlib
 import io
 import itertools
 import json
+import re
 import sqlite3
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from typing import Any
 
 import genanki
+from genanki.apkg_col import APKG_COL
+from genanki.apkg_schema import APKG_SCHEMA
 
-from deckgen.model import DeckSpec, NoteSpec
+from deckgen.model import DeckSpec
 from deckgen.notetypes import model_for
 from deckgen.settings import DeckSettings, preset_id
 
@@ -31,25 +40,96 @@ def deck_id(name: str) -> int:
     return (1 << 30) + digest % (1 << 30)
 
 
-class _Note(genanki.Note):
-    """A genanki note that carries its own modification time."""
+_CLOZE_RE = re.compile(r"{{c(\d+)::.+?}}", re.DOTALL)  # genanki's, to number cards alike
+_NOTE_SQL = "INSERT INTO notes VALUES(?,?,?,?,?,?,?,?,?,?,?);"
+_CARD_SQL = "INSERT INTO cards VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?);"
+_CARD_ZEROS = (0,) * 8  # ivl, factor, reps, lapses, left, odue, odid, flags
+_Rule = tuple[bool, tuple[str, ...], tuple[tuple[int, Any, tuple[int, ...]], ...]]
 
-    def __init__(self, spec: NoteSpec, mod: int) -> None:
-        super().__init__(
-            model=model_for(spec.model),
-            fields=list(spec.fields),
-            tags=list(spec.tags),
-            guid=spec.guid,
-            due=spec.due,
+
+@lru_cache(maxsize=1)
+def _template() -> bytes:
+    """An empty collection: genanki's schema and ``col`` row, as SQLite bytes (made once)."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        cursor = conn.cursor()
+        cursor.executescript(APKG_SCHEMA)
+        cursor.executescript(APKG_COL)
+        conn.commit()
+        return conn.serialize()
+    finally:
+        conn.close()
+
+
+@lru_cache(maxsize=8)
+def _card_rule(name: str) -> _Rule:
+    """How genanki derives a note type's cards: (cloze, cloze field names, requirements)."""
+    model = model_for(name)
+    if model.model_type == model.CLOZE:
+        qfmt = model.templates[0]["qfmt"]
+        names = set(
+            re.findall(r"{{[^}]*?cloze:(?:[^}]?:)*(.+?)}}", qfmt)
+            + re.findall("<%cloze:(.+?)%>", qfmt)
         )
-        self.mod = mod
+        return True, tuple(names), ()
+    ops = {"any": any, "all": all}
+    return False, (), tuple((o, ops[how], tuple(fields)) for o, how, fields in model._req)
 
-    def write_to_db(self, cursor, timestamp, deck_id, id_gen):  # type: ignore[no-untyped-def]
-        super().write_to_db(cursor, self.mod, deck_id, id_gen)
 
-    def _check_invalid_html_tags_in_fields(self) -> None:
-        # Our fields are rendered by markdown-it; genanki's regex check is noise here.
-        return None
+def _card_ords(model: genanki.Model, name: str, fields: Sequence[str]) -> list[int]:
+    """The cards genanki makes for a note (its ``Note.cards``), by template ordinal."""
+    cloze, names, req = _card_rule(name)
+    if cloze:
+        ords: set[int] = set()
+        for field_name in names:
+            index = next((i for i, f in enumerate(model.fields) if f["name"] == field_name), -1)
+            value = fields[index] if index >= 0 else ""
+            ords.update(int(m) - 1 for m in _CLOZE_RE.findall(value) if int(m) > 0)
+        return list(ords)
+    return [o for o, op, required in req if op(fields[i] for i in required)]
+
+
+def _write_notes(
+    cursor: sqlite3.Cursor,
+    spec: DeckSpec,
+    did: int,
+    note_mods: dict[str, int],
+    timestamp: int,
+    ids: Iterator[int],
+) -> None:
+    """Insert a deck's notes and cards as genanki's ``Note.write_to_db`` does, row for row
+    in the same order (so the same pages), without its per-note objects and checks."""
+    for note in spec.notes:
+        model = model_for(note.model)
+        fields = list(note.fields)
+        if len(model.fields) != len(fields):
+            raise ValueError(
+                f"note type {note.model} has {len(model.fields)} fields, not {len(fields)}"
+            )
+        for tag in note.tags:
+            if " " in tag:
+                raise ValueError(f'Tag "{tag}" contains a space; this is not allowed!')
+        mod = int(note_mods.get(note.guid, timestamp))
+        note_id = next(ids)
+        cursor.execute(
+            _NOTE_SQL,
+            (
+                note_id,
+                note.guid,
+                model.model_id,
+                mod,
+                -1,
+                " " + " ".join(note.tags) + " ",
+                "\x1f".join(fields),
+                fields[model.sort_field_index],
+                0,
+                0,
+                "",
+            ),
+        )
+        for ord_ in _card_ords(model, note.model, fields):
+            card = (next(ids), note_id, did, ord_, mod, -1, 0, 0, note.due, *_CARD_ZEROS, "")
+            cursor.execute(_CARD_SQL, card)
 
 
 def collection_bytes(
@@ -67,15 +147,35 @@ def collection_bytes(
     decks = list(decks)
     conn = sqlite3.connect(":memory:")
     try:
+        conn.deserialize(_template())
         cursor = conn.cursor()
-        package = genanki.Package([_deck(d, note_mods, timestamp) for d in decks])
-        package.write_to_db(cursor, timestamp, itertools.count(timestamp * 1000))
+        ids = itertools.count(timestamp * 1000)
+        for spec in decks:  # as genanki's Package.write_to_db, deck by deck
+            did = deck_id(spec.name)
+            deck = genanki.Deck(did, spec.name, description=spec.description)
+            for note in spec.notes:
+                deck.add_model(model_for(note.model))
+            deck.write_to_db(cursor, timestamp, ids)  # the deck and its note types only
+            _write_notes(cursor, spec, did, note_mods, timestamp, ids)
         _set_model_mods(cursor, model_mods or {})
         _add_presets(cursor, decks, timestamp)
         conn.commit()
-        return conn.serialize()
+        return _as_in_memory(conn.serialize())
     finally:
         conn.close()
+
+
+def _as_in_memory(data: bytes) -> bytes:
+    """The file as a plain ``:memory:`` database leaves it (as deckgen always wrote it).
+
+    A deserialized database is written through SQLite's memdb file, which stamps the
+    header's change counter (offset 24), "version valid for" (92) and SQLite version (96)
+    on each commit; an in-memory database leaves them 0. Anki reads none of them.
+    """
+    header = bytearray(data[:100])
+    header[24:28] = bytes(4)
+    header[92:100] = bytes(8)
+    return bytes(header) + data[100:]
 
 
 def _set_model_mods(cursor: sqlite3.Cursor, model_mods: dict[int, int]) -> None:
@@ -117,13 +217,6 @@ def _preset(settings: DeckSettings, pid: int, timestamp: int, default: dict) -> 
     preset["rev"]["maxIvl"] = settings.max_interval
     preset["desiredRetention"] = settings.desired_retention
     return preset
-
-
-def _deck(spec: DeckSpec, note_mods: dict[str, int], timestamp: int) -> genanki.Deck:
-    deck = genanki.Deck(deck_id(spec.name), spec.name, description=spec.description)
-    for note in spec.notes:
-        deck.add_note(_Note(note, note_mods.get(note.guid, timestamp)))
-    return deck
 
 
 def apkg_bytes(collection: bytes, media: Sequence[tuple[str, bytes]] = ()) -> bytes:
