@@ -1,78 +1,202 @@
-"""Benchmark: build the shared corpus replicated to ~2,000 lectures.
+"""Benchmark: deckgen against ankdown on the same lectures, each in its own process.
 
-Prints lectures/s, notes/s and peak RSS of `deckgen build`, and the floor: the
-same notes written by plain genanki (``Package.write_to_file``, one package per
-lecture). Target: deckgen's total time ≤ 1.5× that floor.
+The shared corpus is replicated to about 372 lectures ("1×"), and to 3× and 10× that.
+Image links are stripped from the copies (ankdown aborts on site-absolute images), and
+both tools read the very same files. Each round runs ankdown and a fresh ``deckgen
+build`` back to back; the report gives wall and CPU time (the whole process tree), the
+paired median ratio deckgen/ankdown, the peak memory of each (the largest process, and
+the sum over deckgen's process tree sampled from /proc), rebuild times (nothing changed;
+one lecture edited) and two stage floors: read + parse only, and SQLite + zip only.
 
-    .venv/bin/python scripts/benchmark.py [--corpus ../shared/corpus] [--lectures 2000]
+ankdown is not a deckgen dependency: give its executable with ``--ankdown``, have it on
+PATH (``pip install ankdown`` in any environment), or let the script install it into a
+throwaway virtual environment inside its temporary folder (removed at the end, like
+every other file it makes).
+
+    .venv/bin/python scripts/benchmark.py [--corpus ../shared/corpus] [--rounds 5]
+        [--scales 1,3,10] [--jobs N] [--ankdown PATH | --no-ankdown]
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import json
+import math
+import os
+import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-import genanki
+ONE_X = 372  # lectures in "1×": the course the issue measured
+_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 
-from deckgen.build import BuildOptions, build
-from deckgen.cards import build_notes
-from deckgen.discover import deck_name, discover
-from deckgen.notetypes import model_for
-from deckgen.package import deck_id
-from deckgen.parse import parse_lecture
-from deckgen.source import read_source
+
+@dataclass
+class Run:
+    """One process (tree) run: wall and CPU seconds, peak memory in MiB."""
+
+    wall: float
+    cpu: float
+    max_rss: float  # the largest single process
+    tree_rss: float  # the largest sum over the process tree seen while sampling
 
 
 def replicate(corpus: Path, target: Path, count: int) -> int:
-    """Copy the corpus' lectures into ``target`` until there are ``count`` of them."""
+    """Copy the corpus' lectures (image links stripped) into ``target`` until there are
+    ``count`` of them."""
     files = sorted(p for p in corpus.rglob("*.md") if p.name.lower() != "readme.md")
+    texts = {f: _IMAGE_RE.sub("", f.read_text("utf-8")) for f in files}
     n = 0
-    copy = 0
-    while n < count:
-        for f in files:
-            if n >= count:
-                break
+    for copy in range(math.ceil(count / len(files))):
+        for f in files[: count - n]:
             dest = target / f"copy{copy:03d}" / f.relative_to(corpus)
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(f, dest)
+            dest.write_text(texts[f], "utf-8")
             n += 1
-        copy += 1
     return n
 
 
-def genanki_floor(lectures: Path, out: Path) -> tuple[float, int]:
-    """Time plain genanki writing the same notes (parsing is done beforehand, untimed)."""
-    jobs = discover([lectures], out)
-    prepared = []
-    for job in jobs:
-        lecture = parse_lecture(read_source(job.path, job.root))
-        notes = build_notes(lecture, job.position)
-        if notes:
-            prepared.append((job, deck_name(lecture), notes))
+def _tree_rss(pid: int) -> int:
+    """Resident memory of ``pid`` and its descendants, in KiB (Linux /proc; else 0)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+            total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, AttributeError, ValueError):
+            continue
+    return total
+
+
+def measure(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
+    """Run ``args`` to completion; its tree's CPU time and peak memory come from wait4."""
     start = time.perf_counter()
-    count = 0
-    for job, name, notes in prepared:
-        deck = genanki.Deck(deck_id(name), name)
-        for spec in notes:
-            deck.add_note(
-                genanki.Note(
-                    model=model_for(spec.model),
-                    fields=list(spec.fields),
-                    tags=list(spec.tags),
-                    guid=spec.guid,
-                    due=spec.due,
-                )
-            )
-            count += 1
-        job.output.parent.mkdir(parents=True, exist_ok=True)
-        genanki.Package(deck).write_to_file(job.output, timestamp=1_700_000_000)
-    return time.perf_counter() - start, count
+    proc = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.05):
+            peak = max(peak, _tree_rss(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.returncode not in (0, 1):  # deckgen exits 1 when a lecture has an error
+        raise SystemExit(f"{args[0]} failed ({proc.returncode}):\n{stderr[-2000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, cpu, usage.ru_maxrss / 1024, peak / 1024)
+
+
+def find_ankdown(given: str | None, scratch: Path) -> Path | None:
+    """The ankdown executable: given, on PATH, or installed into a throwaway venv."""
+    if given:
+        return Path(given)
+    found = shutil.which("ankdown")
+    if found:
+        return Path(found)
+    venv = scratch / "ankdown-venv"
+    print("installing ankdown into a throwaway virtual environment…", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    done = subprocess.run([*pip, "--disable-pip-version-check", "ankdown"], check=False)
+    return venv / "bin" / "ankdown" if done.returncode == 0 else None
+
+
+def deckgen_cmd(lectures: Path, out: Path, jobs: int | None) -> list[str]:
+    cmd = [sys.executable, "-m", "deckgen.cli", "build", str(lectures), "-o", str(out), "-q"]
+    return cmd + (["-j", str(jobs)] if jobs else [])
+
+
+_READ_PARSE = """
+import json, sys, time
+from pathlib import Path
+from deckgen.discover import discover
+from deckgen.parse import parse_lecture
+from deckgen.source import read_source
+jobs = discover([Path(sys.argv[1])], Path(sys.argv[2]))
+start = time.perf_counter()
+for job in jobs:
+    parse_lecture(read_source(job.path, job.root))
+print(json.dumps(time.perf_counter() - start))
+"""
+
+_SQLITE_ZIP = """
+import json, sys, time
+from pathlib import Path
+from deckgen.build import BuildOptions, collect
+from deckgen.model import DeckSpec
+from deckgen.package import apkg_bytes, collection_bytes
+results, _ = collect([Path(sys.argv[1])], BuildOptions(out=Path(sys.argv[2]), jobs=1))
+decks = [DeckSpec(r.deck, r.notes) for r in results]
+start = time.perf_counter()
+for deck in decks:
+    mods = {n.guid: 1_700_000_000 for n in deck.notes}
+    apkg_bytes(collection_bytes([deck], mods, 1_700_000_000))
+print(json.dumps(time.perf_counter() - start))
+"""
+
+
+def floor(code: str, lectures: Path, out: Path) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(lectures), str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _fmt(runs: list[Run]) -> str:
+    wall = statistics.median(r.wall for r in runs)
+    cpu = statistics.median(r.cpu for r in runs)
+    rss = max(r.max_rss for r in runs)
+    tree = max(r.tree_rss for r in runs)
+    return f"wall {wall:6.2f} s  cpu {cpu:6.2f} s  peak RSS {rss:5.0f} MiB (tree {tree:5.0f} MiB)"
+
+
+def compare(
+    lectures: Path, scratch: Path, rounds: int, jobs: int | None, ankdown: Path | None
+) -> tuple[list[Run], list[Run]]:
+    """``rounds`` paired runs of ankdown and a fresh deckgen build on ``lectures``."""
+    ours: list[Run] = []
+    theirs: list[Run] = []
+    for i in range(rounds):
+        out = scratch / f"decks-{i}"
+        ours.append(measure(deckgen_cmd(lectures, out, jobs), scratch))
+        shutil.rmtree(out)
+        if ankdown is not None:
+            apkg = scratch / "ankdown.apkg"
+            theirs.append(measure([str(ankdown), "-r", str(lectures), "-p", str(apkg)], scratch))
+            apkg.unlink(missing_ok=True)
+    return ours, theirs
+
+
+def report(label: str, ours: list[Run], theirs: list[Run]) -> None:
+    print(f"{label} deckgen: {_fmt(ours)}")
+    if theirs:
+        print(f"{label} ankdown: {_fmt(theirs)}")
+        wall = statistics.median(o.wall / t.wall for o, t in zip(ours, theirs, strict=True))
+        cpu = statistics.median(o.cpu / t.cpu for o, t in zip(ours, theirs, strict=True))
+        print(f"{label} paired median ratio deckgen/ankdown: wall {wall:.1f}×, cpu {cpu:.1f}×")
 
 
 def main() -> int:
@@ -80,54 +204,48 @@ def main() -> int:
     parser.add_argument(
         "--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus"
     )
-    parser.add_argument("--lectures", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5, help="paired rounds at 1×")
+    parser.add_argument("--big-rounds", type=int, default=2, help="paired rounds above 1×")
+    parser.add_argument("--scales", default="1,3,10", help="course sizes, in 372 lectures")
+    parser.add_argument("--jobs", type=int, default=None, help="deckgen -j (default: cores)")
+    parser.add_argument("--ankdown", help="the ankdown executable (default: PATH or install)")
+    parser.add_argument("--no-ankdown", action="store_true", help="deckgen only")
     args = parser.parse_args()
     if not args.corpus.is_dir():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
         return 2
+    scales = [int(s) for s in args.scales.split(",")]
     with tempfile.TemporaryDirectory(prefix="deckgen-bench-") as tmp:
-        root = Path(tmp)
-        n = replicate(args.corpus, root / "lectures", args.lectures)
-        import warnings
-
-        warnings.simplefilter("ignore")
-        floor, floor_notes = genanki_floor(root / "lectures", root / "floor")
-        start = time.perf_counter()
-        report = build([root / "lectures"], BuildOptions(out=root / "decks"))
-        total = time.perf_counter() - start
-        noop_times = []
-        for _ in range(3):
-            start = time.perf_counter()
-            noop = build([root / "lectures"], BuildOptions(out=root / "decks"))
-            noop_times.append(time.perf_counter() - start)
-        noop_time = statistics.median(noop_times)
-        edited = next((root / "lectures").rglob("meta-execution.md"))
-        edited.write_text(
-            edited.read_text("utf-8").replace("Prioritizing rapid action", "Choosing rapid action"),
-            "utf-8",
-        )
-        start = time.perf_counter()
-        one = build([root / "lectures"], BuildOptions(out=root / "decks"))
-        one_time = time.perf_counter() - start
-        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"lectures:           {n}")
-    print(f"notes:              {report.notes} (cards {report.cards})")
-    print(
-        f"deckgen build:      {total:.2f} s  ({n / total:.0f} lectures/s, "
-        f"{report.notes / total:.0f} notes/s)"
-    )
-    print(
-        f"rebuild, no change: {noop_time:.3f} s median of "
-        f"{', '.join(f'{t:.3f}' for t in noop_times)}  ({noop.unchanged} packages unchanged; "
-        "target ≤ 0.3 s)"
-    )
-    print(f"rebuild, 1 edited:  {one_time:.3f} s  ({len(one.written)} package written)")
-    print(
-        f"genanki floor:      {floor:.2f} s  for the same {floor_notes} notes "
-        f"(write_to_file only, parsing not timed)"
-    )
-    print(f"ratio:              {total / floor:.2f}× the floor (target ≤ 1.5×)")
-    print(f"peak RSS:           {rss_mb:.0f} MiB")
+        scratch = Path(tmp)
+        ankdown = None if args.no_ankdown else find_ankdown(args.ankdown, scratch)
+        if ankdown is None and not args.no_ankdown:
+            print("ankdown could not be installed: deckgen only", file=sys.stderr)
+        print(f"cores: {os.cpu_count()}  deckgen -j: {args.jobs or 'default (cores)'}")
+        for scale in scales:
+            lectures = scratch / f"lectures-{scale}x"
+            n = replicate(args.corpus, lectures, ONE_X * scale)
+            rounds = args.rounds if scale == 1 else args.big_rounds
+            ours, theirs = compare(lectures, scratch, rounds, args.jobs, ankdown)
+            report(f"{scale:>2}× ({n} lectures, {rounds} rounds)", ours, theirs)
+            if scale != 1:
+                shutil.rmtree(lectures)
+                continue
+            # Rebuilds at 1×: nothing changed, then one lecture edited.
+            out = scratch / "decks"
+            measure(deckgen_cmd(lectures, out, args.jobs), scratch)
+            noop = [measure(deckgen_cmd(lectures, out, args.jobs), scratch) for _ in range(3)]
+            print(f" 1× rebuild, nothing changed: {_fmt(noop)}")
+            edits = []
+            for i in range(3):
+                edited = sorted(lectures.rglob("*.md"))[i * 7]
+                edited.write_text(edited.read_text("utf-8") + f"\n\nAn edit ({i}).\n", "utf-8")
+                edits.append(measure(deckgen_cmd(lectures, out, args.jobs), scratch))
+            print(f" 1× rebuild, one lecture edited: {_fmt(edits)}")
+            parse = statistics.median(floor(_READ_PARSE, lectures, out) for _ in range(3))
+            pack = statistics.median(floor(_SQLITE_ZIP, lectures, out) for _ in range(3))
+            print(f" 1× floor, read + parse only (one process): {parse:.2f} s")
+            print(f" 1× floor, SQLite + zip only (one process): {pack:.2f} s")
+            shutil.rmtree(out)
     return 0
 
 
