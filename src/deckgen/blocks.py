@@ -27,8 +27,11 @@ _LABEL_RES = (
 )
 
 
+@lru_cache(maxsize=4096)
 def split_label(inline: str) -> tuple[str | None, str]:
-    """Split ``**Label**: rest`` (and its variants) into (label, rest)."""
+    """Split ``**Label**: rest`` (and its variants) into (label, rest).
+
+    Cached: the parse asks an item's ``label`` and ``rest`` many times over."""
     text = inline.strip()
     for regex in _LABEL_RES:
         m = regex.match(text)
