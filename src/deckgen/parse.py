@@ -353,7 +353,9 @@ _Q_LABELS = frozenset({"q", "question"})
 _A_LABELS = frozenset({"a", "answer", "ans"})
 # **Q:** question **A:** answer, in one paragraph or list item.
 _INLINE_QA_RE = re.compile(
-    r"^\*\*(?:Q|Question)\s*\d*\s*:?\*\*\s*:?\s*(?P<q>\S.*?)\s*"
+    # (the question ends on a non-space, lazily: "\S.*?" then "\s*" rescans every run of
+    # spaces, quadratic on hostile input)
+    r"^\*\*(?:Q|Question)\s*\d*\s*:?\*\*\s*:?\s*(?P<q>\S(?:.*?\S)??)\s*"
     r"\*\*(?:A|Answer)\s*:?\*\*\s*:?\s*(?P<a>\S.*)$",
     re.S | re.I,
 )
@@ -515,8 +517,12 @@ def _substantive(ctx: _Context, blocks: list[Block]) -> bool:
         return True
     if all(b.kind == "paragraph" and b.inline.rstrip().endswith(":") for b in blocks):
         return False  # only a lead-in ("Here are the building blocks:") whose list went elsewhere
-    total = sum(len(plain_text("\n".join(ctx.lines[b.start : b.end]))) for b in blocks)
-    return total >= _MIN_SECTION_CHARS
+    total = 0
+    for block in blocks:  # (stop as soon as there is enough: plain_text is not cheap)
+        total += len(plain_text("\n".join(ctx.lines[block.start : block.end])))
+        if total >= _MIN_SECTION_CHARS:
+            return True
+    return False
 
 
 MAX_TABLE_CELLS = 80
