@@ -14,6 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from deckgen.history import guid_for_key, lecture_key, lecture_tag, numbered_slots
@@ -291,6 +292,31 @@ def _defines(sentence: str, subject: str) -> bool:
 _GROUPING_HEADINGS = frozenset(
     {"key concepts", "core concepts", "concepts", "overview", "details", "deep dive", "basics"}
 )
+
+
+_ANSWER_LEAD_RE = re.compile(r"^\s*\*\*(?:answer|a)\s*:?\*\*\s*:?\s*", re.I)
+_PAST_TENSE_RE = re.compile(r"^[A-Z][a-z]+ed\b")
+
+
+# Words in -ed that open a noun phrase ("Distributed locks"), not a past action.
+_ED_ADJECTIVES = frozenset(
+    """
+    based distributed shared managed advanced balanced required limited used needed fixed
+    centralized decentralized ordered nested sorted linked detailed related automated
+    combined encrypted compressed embedded isolated dedicated reduced increased improved
+    """.split()
+)
+
+
+def _is_narrative(entries: Sequence[ListEntry]) -> bool:
+    """A list telling what someone did ("Clarified …", "Designed …", "Tested …")."""
+
+    def told(entry: ListEntry) -> bool:
+        text = plain_text(entry.label or entry.text)
+        first = text.split()[0].casefold() if text.split() else ""
+        return bool(_PAST_TENSE_RE.match(text)) and first not in _ED_ADJECTIVES
+
+    return sum(map(told, entries)) * 3 >= len(entries) * 2
 
 
 def _subject(lecture: Lecture, section: Section) -> str:
@@ -573,11 +599,13 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
         entries = [e for e in section.entries if plain_text(e.label or e.text)]
         if len(entries) < 2 and not heading.rstrip().endswith("?"):
             return None  # one item under a heading: nothing around it to cue it
-        lead = plain_text(section.lead)
+        if _is_narrative(entries):
+            return None  # "Clarified …, Designed …, Tested …": what the author did
+        lead = plain_text(_ANSWER_LEAD_RE.sub("", section.lead))
         head = prompt if heading.rstrip().endswith("?") else about
         repeats_heading = normalize_name(lead.rstrip(":")) == normalize_name(heading)
         if lead and len(words(lead)) <= 25 and not ANNOUNCE_RE.match(lead) and not repeats_heading:
-            head += f"<br>{protect_cloze(inline_html(section.lead))}"
+            head += f"<br>{protect_cloze(inline_html(_ANSWER_LEAD_RE.sub('', section.lead)))}"
         text, ids = _cloze_list(entries)
         if not ids:
             return None
@@ -726,22 +754,60 @@ def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
             repeated.add(int(number))
         elif len(found) >= 2:
             seen.append(found)
-    if not repeated:
+    return _shown_instead(draft, repeated)
+
+
+def _shown_instead(draft: _Draft, shown: set[int]) -> _Draft | None:
+    """``draft`` with the clozes numbered ``shown`` made plain text (None when none is
+    left); the others keep their order and, for notes that track their items, are
+    numbered 1, 2, … again."""
+    text = draft.values["Text"]
+    if not shown:
         return draft
-    numbers = sorted({int(n) for n, _ in _CLOZE_ITEM_RE.findall(text)} - repeated)
+    numbers = sorted({int(n) for n, _ in _CLOZE_ITEM_RE.findall(text)} - shown)
     if not numbers:
         return None
     renumber = {old: new for new, old in enumerate(numbers, start=1)} if draft.slots else {}
 
     def edit(m: re.Match[str]) -> str:
         number = int(m.group(1))
-        if number in repeated:
+        if number in shown:
             return m.group(2)
         return "{{c" + str(renumber.get(number, number)) + "::" + m.group(2) + "}}"
 
     slots = tuple(draft.slots[n - 1] for n in numbers) if draft.slots else ()
     values = {**draft.values, "Text": _CLOZE_ITEM_RE.sub(edit, text)}
     return replace(draft, values=values, slots=slots)
+
+
+def _blank_cloze(hidden: int, match: re.Match[str]) -> str:
+    return "" if int(match.group(1)) == hidden else match.group(2)
+
+
+_GIVEAWAY_SHARE = 0.6  # of an answer's words already on its own front
+
+
+def _without_giveaways(draft: _Draft) -> _Draft | None:
+    """``draft`` without asking what its own front already says: a cloze whose words the
+    rest of the card (its heading, its neighbours, its context) mostly holds is shown."""
+    if draft.model == "qa":
+        answer = _words_of(draft.values.get("Answer", ""))
+        front = _words_of(draft.values.get("Prompt", "") + " " + draft.values.get("Context", ""))
+        if 0 < len(answer) <= 4 and len(answer & front) >= _GIVEAWAY_SHARE * len(answer):
+            return None
+        return draft
+    if draft.kind == "star":  # (its parts are checked against each other when drafted)
+        return draft
+    text = draft.values["Text"]
+    given: set[int] = set()
+    for number in {int(n) for n, _ in _CLOZE_ITEM_RE.findall(text)}:
+        hidden = " ".join(c for n, c in _CLOZE_ITEM_RE.findall(text) if int(n) == number)
+        rest = _CLOZE_ITEM_RE.sub(partial(_blank_cloze, number), text)
+        answer = _words_of(hidden)
+        front = _words_of(rest + " " + draft.values.get("Context", ""))
+        if answer and len(answer & front) >= max(1, _GIVEAWAY_SHARE * len(answer)):
+            given.add(number)
+    return _shown_instead(draft, given)
 
 
 def _drafts(lecture: Lecture) -> list[_Draft]:
@@ -753,6 +819,7 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     ]
     # Document order; ties (several items on one line) keep extraction order.
     drafts.sort(key=lambda d: d.line)
+    drafts = [kept for d in drafts if (kept := _without_giveaways(d)) is not None]
     # What an earlier card asked (a recap, a story retold) is not asked again.
     seen: list[set[str]] = []
     return [kept for d in drafts if (kept := _without_repeats(d, seen)) is not None]

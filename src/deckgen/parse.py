@@ -82,8 +82,9 @@ _FURNITURE_RE = re.compile(
     r"^(?:why\b.*\bmatters?|real world applications?|key takeaways?|takeaways|summary\b.*"
     r"|recap|wrap up|final thoughts|learning outcomes"
     # A worked example, its output or a to-do list illustrates; it is not a fact to recall.
-    r"|(?:usage |sample )?examples?\b(?! of\b).*|output|sample output|todo\b.*|to do\b.*"
-    r"|improvements|future (?:work|improvements)|exercises?|role in\b.*)$"
+    r"|(?:usage |sample )?examples?\b(?! of\b).*|output|sample output|todos?\b.*|to do\b.*"
+    r"|improvements|future (?:work|improvements)|exercises?|role in\b.*|systematic approach"
+    r"|suggested improvements|try it yourself|your turn)$"
 )
 # Sections whose only fact is the sentence that defines the lecture's subject.
 _DEFINING_TITLES = frozenset({"overview", "introduction", "intro", "intent", "definition"})
