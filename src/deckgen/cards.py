@@ -120,7 +120,8 @@ _EXAMPLE_HINT_RE = re.compile(
 
 
 def _stems(text: str) -> set[str]:
-    return {w[:5] for w in content_words(plain_text(text)) if len(w) > 2}
+    """Word stems, crudely: "caller" and "calls" meet at "call"."""
+    return {w[:4] for w in content_words(plain_text(text)) if len(w) > 2}
 
 
 def _what_is(name: str) -> str:
@@ -356,8 +357,13 @@ def _concept(concept: Concept, lecture: Lecture) -> _Draft | None:
 def _term(term: Term, lecture: Lecture) -> _Draft | None:
     name = _esc(term.term)
     earliest = next(t for t in lecture.terms if normalize_name(t.term) == normalize_name(term.term))
-    if earliest is not term and term.context:
-        # Defined before: here the section says how it applies ("Spring — ADP?").
+    parts = [
+        p for p in re.split(r"[,;]|\band\b", plain_text(term.definition).rstrip(".")) if p.strip()
+    ]
+    listing = len(parts) >= 2 and all(len(p.split()) <= 4 for p in parts)
+    if (earliest is not term or listing) and term.context:
+        # Defined before, or followed by a list of names ("Amazon: Ownership, Dive Deep"):
+        # not a definition, but what the section pairs with the name.
         prompt = f"<i>{_esc(term.context.split(' › ')[-1])}</i> — <b>{name}</b>?"
     else:
         prompt = f"What is meant by <b>{name}</b>?"

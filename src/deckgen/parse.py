@@ -32,7 +32,7 @@ from deckgen.model import (
 )
 from deckgen.render import plain_text
 from deckgen.source import Source
-from deckgen.wording import is_concept_label
+from deckgen.wording import is_concept_label, is_generic_label
 
 STAR_PARTS = ("Situation", "Task", "Action", "Result")
 _STAR_ALIASES = {
@@ -482,7 +482,10 @@ def _extract_terms(ctx: _Context, blocks: list[Block], context: str) -> set[int]
         concepts = [it for it in term_items if is_concept_label(it.label or "")]
         if len(concepts) * 3 < len(term_items) * 2:
             continue
-        for item in concepts:
+        # A list of concepts: its every named item is one ("Earn Trust" beside "Ownership"),
+        # but for labels that only say where a fact sits ("Example").
+        named = [it for it in term_items if not is_generic_label(it.label or "")]
+        for item in named:
             definition = item.rest
             if item.blocks:
                 definition = (definition + "\n\n" + item_source(ctx.lines, item)).strip()

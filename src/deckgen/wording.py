@@ -68,6 +68,11 @@ GENERIC_LABELS = frozenset(
 }
 
 
+def is_generic_label(label: str) -> bool:
+    """Whether a bold label only says where a fact sits ("Example", "Pros", "Note")."""
+    return " ".join(plain_text(label).split()).strip(" :.").casefold() in GENERIC_LABELS
+
+
 def is_concept_label(label: str) -> bool:
     """Whether a bold label names a domain concept (a term worth defining): not a
     generic facet ("Edge Cases") and not a reason or advice ("Optimize Performance")."""
