@@ -112,6 +112,10 @@ _MAX_TIP_WORDS = 30
 _ILLUSTRATION_LABELS = frozenset(
     {"example", "examples", "example question", "scenario", "sample", "e g", "for example"}
 )
+_STUDY_ADVICE_RE = re.compile(
+    r"^(?:know|be able to|be ready to|understand|remember|review|expect|study|learn)\b",
+    re.I,
+)
 _CROSS_REFERENCE_RE = re.compile(r"\b(?:lecture|section|chapter)\s+\d", re.I)
 _KEY_SPAN_RE = re.compile(r"\*\*[^*]+\*\*|`[^`]+`")
 _EXAMPLE_HINT_RE = re.compile(
@@ -160,6 +164,10 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
     if _CROSS_REFERENCE_RE.search(text):
         return None  # "… (Lecture 7)": a pointer to another lecture
     split = _split_cue(text)
+    if split is not None and normalize_name(split[0]) in _ILLUSTRATION_LABELS:
+        return None  # "Example: …" illustrates; it is no fact
+    if _STUDY_ADVICE_RE.match(plain_text(text)) and not _KEY_SPAN_RE.search(text):
+        return None  # "Be able to describe …": advice on studying, not a fact to recall
     if split is not None and split[1] != "(":
         cue, sep, fact = split
         return f"{inline_html(cue)} {_esc(sep)} {_cloze(n, inline_html(fact))}"
@@ -271,6 +279,17 @@ def subject_name(heading: str) -> str:
     return " ".join(kept) or heading
 
 
+_VAGUE_OPENERS = frozenset(
+    "most some many all every each these those this it they there both such".split()
+)
+_DEFINING_VERBS = frozenset(
+    """
+    is are means refers advocates describes defines provides ensures allows lets uses helps
+    states says prevents guarantees separates splits stores keeps maintains
+    """.split()
+)
+
+
 def _defines(sentence: str, subject: str) -> bool:
     """Whether ``sentence`` is about ``subject`` from its first words ("X is …", "The X
     technique uses …", "Popularized by Y, X advocates …"): then it is asked as the
@@ -280,10 +299,14 @@ def _defines(sentence: str, subject: str) -> bool:
     named = content_words(name) or content_words(subject)
     if not named or len(opening) < 5:
         return False
+    if opening[0] in _VAGUE_OPENERS:
+        return False  # "Most modern collectors are generational": about others, not X
     head = set(opening[: len(words(subject)) + 2])
     if len(named & head) * 3 >= len(named) * 2:
         return True
-    return len(named & set(opening[:12])) * 2 >= len(named)
+    # "Popularized by Y, X advocates …": X named before the sentence's verb.
+    verb = next((i for i, w in enumerate(opening[:12]) if w in _DEFINING_VERBS), None)
+    return verb is not None and len(named & set(opening[:verb])) * 2 >= len(named)
 
 
 # --- Drafters: one per kind of model item ---------------------------------------------
@@ -454,8 +477,9 @@ def _tips(group: TipGroup, lecture: Lecture) -> _Draft | None:
         group.section if group.name == group.section else f"{group.section} › {group.name}"
     )
     text, ids = _cloze_list(group.tips, most=_MAX_TIP_WORDS)  # a tip is its own fact
-    if not ids:
-        return None
+    if not ids:  # nothing short or marked to hide: every tip is still asked, whole
+        items = [f"<li>{_cloze(n, _entry_html(t))}</li>" for n, t in enumerate(group.tips, 1)]
+        text, ids = "<ul>" + "".join(items) + "</ul>", tuple(item_id(t.text) for t in group.tips)
     values = {"Text": text, "Context": context}
     return _Draft("tip", (group.section, group.name), "cloze", values, group.line, ids)
 
