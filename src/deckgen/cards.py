@@ -651,6 +651,12 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
         shown = block_html(section.aside or section.body)
         name = _CODE_HEADING_RE.sub("", _COMPLEXITY_RE.sub("", heading)).strip(" :–—-") or heading
         gist, _ = _gist(section.prose)
+        lines = section.code.count("\n") + 1 if section.code else 0
+        if gist and section.shape == "code" and lines <= MAX_CODE_LINES:
+            # Short code on the front, what it does as the answer.
+            code = block_html(f"```{section.language}\n{section.code}\n```")
+            ask = f"<b>{_esc(subject)}</b> — {_esc(name)}: what does this code do?<br>{code}"
+            return qa(ask, block_html(gist), "")
         if gist:
             return qa(
                 f"<b>{_esc(subject)}</b> — {_esc(name)}: what is the idea?", block_html(gist), shown

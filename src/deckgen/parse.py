@@ -84,6 +84,9 @@ _FURNITURE_RE = re.compile(
     # A worked example, its output or a to-do list illustrates; it is not a fact to recall.
     r"|(?:usage |sample )?examples?\b(?! of\b).*|output|sample output|todos?\b.*|to do\b.*"
     r"|improvements|future (?:work|improvements)|exercises?|role in\b.*|systematic approach"
+    # recaps that restate what the sections before them explained
+    r"|why is this (?:the|a|an)\b.*|how (?:they|these|it all|all) (?:\w+ )?work together"
+    r"|putting it .*together|in summary|bringing it .*together"
     r"|suggested improvements|try it yourself|your turn)$"
 )
 # Sections whose only fact is the sentence that defines the lecture's subject.
