@@ -32,7 +32,7 @@ from deckgen.model import (
 )
 from deckgen.render import plain_text
 from deckgen.source import Source
-from deckgen.wording import is_concept_label, is_generic_label
+from deckgen.wording import is_concept_label, is_generic_label, sentences
 
 STAR_PARTS = ("Situation", "Task", "Action", "Result")
 _STAR_ALIASES = {
@@ -833,7 +833,6 @@ _DEFINING_RE = re.compile(
 _VAGUE_SUBJECT_RE = re.compile(
     r"^(?:both|all|some|many|most|these|those|this|that|it|they|there|each|every)\b", re.I
 )
-_SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z“\"(`*])")
 
 
 def _subject_definition(ctx: _Context, heading: Heading, kind: str) -> None:
@@ -849,7 +848,7 @@ def _subject_definition(ctx: _Context, heading: Heading, kind: str) -> None:
             text = " ".join(block.inline.split())
         else:
             continue
-        for sentence in _SENTENCE_RE.split(text):
+        for sentence in sentences(text):
             plain = plain_text(sentence)
             if kind == "intent" and len(plain.split()) >= 5:
                 name, facet = title, "intent"
