@@ -18,6 +18,7 @@ SOURCE = REPO / "src" / "deckgen"
 # Where a code is handed on rather than chosen: (file, the code expression).
 PASS_THROUGH = {
     ("build.py", "exc.code"),
+    ("parallel.py", "exc.code"),
     ("cli.py", "d.code"),
     ("parse.py", "code"),
     ("smells.py", "SMELL_CODES[smell]"),

@@ -119,6 +119,23 @@ class Staging:
         tmp = _temp_copy(path, data, self._temps)
         self._pending.append((tmp, path))
 
+    def unstage(self, path: Path) -> None:
+        """Forget the file staged for ``path``: its temporary file is removed, and so are
+        the folders made for it that are empty now."""
+        kept = []
+        for tmp, target in self._pending:
+            if target != path:
+                kept.append((tmp, target))
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            self._temps.remove(tmp)
+        self._pending = kept
+        for folder in reversed(list(self._created)):  # deepest first; only empty ones go
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
+                self._created.remove(folder)
+
     def commit(self) -> None:
         """Rename every staged file onto its target; on failure, put back what was there."""
         with _signals_held():

@@ -11,7 +11,8 @@ The CLI calls :func:`build` and prints its :class:`~deckgen.model.BuildReport`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -19,25 +20,33 @@ from pathlib import Path
 from typing import Any
 
 from deckgen.atomic import sweep
-from deckgen.cards import build_notes, position_gap
-from deckgen.discover import deck_name, discover
-from deckgen.history import History, anki_limits, id_problems, lecture_key
+from deckgen.cards import position_gap
+from deckgen.discover import discover
+from deckgen.history import History, entries_digest, id_problems, key_lecture, lecture_key
 from deckgen.incremental import CacheEntry, Incremental, context_digest, input_digest
 from deckgen.model import (
     BuildError,
     BuildReport,
     DeckSpec,
     Diagnostic,
-    Lecture,
     LectureJob,
     LectureResult,
 )
 from deckgen.output import Bundle, Output, PackageTree, exclusive
-from deckgen.parse import parse_lecture
-from deckgen.render import MediaContext, collecting_media
-from deckgen.settings import DeckSettings, SettingsError, apply
+from deckgen.parallel import (
+    Built,
+    Lectures,
+    LectureTask,
+    Outcome,
+    WorkerSetup,
+    _Done,
+    default_jobs,
+    in_order,
+    lecture_settings,
+)
+from deckgen.settings import DeckSettings
 from deckgen.smells import profile
-from deckgen.source import LectureError, Source, read_bytes, read_source, user_path
+from deckgen.source import LectureError, read_bytes, user_path
 
 Progress = Callable[[Sequence[LectureJob]], AbstractContextManager[Iterable[LectureJob]]]
 
@@ -64,6 +73,7 @@ class BuildOptions:
     flags: dict[str, Any] = field(default_factory=dict)  # deck options from the command line
     interview: InterviewTarget | None = None
     media_root: Path | None = None  # where site-absolute image paths (/images/x.png) resolve
+    jobs: int | None = None  # worker processes (None: one per core; 1: none, all in-process)
 
 
 def build(
@@ -74,6 +84,15 @@ def build(
     for raw in paths:  # before the output folder is touched
         if not raw.exists():
             raise BuildError(f"{raw}: no such file or folder")
+    # One package per lecture: each is packaged and staged as soon as it is built. A
+    # bundle, or a pace derived from every lecture's cards, waits for all of them.
+    hold = options.bundle is not None or options.interview is not None
+    return _build(paths, options, progress, hold)
+
+
+def _build(
+    paths: Sequence[Path], options: BuildOptions, progress: Progress | None, hold: bool
+) -> BuildReport:
     report = BuildReport()
     output = _output(options, report)
     with nullcontext() if options.check else exclusive(output.folder):
@@ -85,28 +104,18 @@ def build(
         cache = Incremental(options.out, reuse, history.sha, history.lecture_digest)
         jobs = _discover(paths, options, history, cache, report)
         report.lectures = len(jobs)
+        built: list[Built] = []
         try:
-            results = _lectures(jobs, options, history, cache, output, progress)
-            results = _unique_ids(jobs, results, cache, report)
-            derived = _interview_pace(options.interview, results, report)
-            settings = [_settings(r.lecture, options, derived, report) for r in results]
-            built = [(r, s) for r, s in zip(results, settings, strict=True) if s is not None]
-            for result, _ in built:
-                report.notes += len(result.notes)
-                report.cards += sum(n.cards for n in result.notes)
-            if built:  # (the lock is not even parsed when nothing is rebuilt)
-                stamps = history.stamp(n for r, _ in built for n in r.notes)
-                decks = [
-                    (r.job, DeckSpec(r.deck, r.notes, settings=s, media=r.media.files))
-                    for r, s in built
-                ]
-                output.write(decks, stamps)
+            if hold:
+                built = _batch(jobs, options, history, cache, output, progress)
+            else:
+                built = _stream(jobs, options, history, cache, output, progress)
             orphans: list[str] = []
             if all(p.is_dir() for p in paths):  # a whole lecture tree: look for orphans
                 orphans = output.orphans(jobs, None if built else cache.known_orphans())
             lock_sha = history.sha
             if built:  # only rebuilt lectures can change the lock
-                lock = history.to_bytes(lecture_key(r.lecture) for r, _ in built)
+                lock = history.to_bytes(b.lecture_key for b in built)
                 lock_sha = hashlib.sha256(lock).hexdigest()
                 if lock != history.data:
                     output.stage(history.path, lock, "lock file")
@@ -114,11 +123,111 @@ def build(
         finally:
             output.discard()  # anything not committed (an error or an interrupt)
         if options.bundle is None and not options.check:
-            for result, _ in built:
-                lock_digest = history.lecture_digest(lecture_key(result.lecture), result.notes)
-                cache.remember(result, lecture_key(result.lecture), lock_digest)
+            for lecture in built:
+                lock_digest = entries_digest((k, history.stamped[k]) for k in lecture.keys)
+                cache.remember(lecture, lecture.lecture_key, lock_digest)  # type: ignore[arg-type]
             cache.save(lock_sha, orphans)
     return report
+
+
+def _stream(
+    jobs: list[LectureJob],
+    options: BuildOptions,
+    history: History,
+    cache: Incremental,
+    output: Output,
+    progress: Progress | None,
+) -> list[Built]:
+    """Build, stamp, package and stage each lecture as it comes (in workers); keep only
+    what the lock, the report and the build cache need of it. A lecture whose id turns
+    out to be another's (known only once every lecture is read) is unstaged again."""
+    report = output.report
+    built: list[Built] = []
+    refused: list[Outcome] = []  # deck options in error: reported after the lecture ids
+    outcomes = _outcomes(jobs, options, history, cache, report, progress, package=True)
+    for outcome in outcomes:
+        if outcome.settings_error is not None:
+            refused.append(outcome)
+            continue
+        lecture = outcome.built
+        if lecture is None:  # not read, refused by Anki's limits, or no cards: see diagnostics
+            continue
+        if not history.stamped:
+            history.stamp([])  # the note types' times
+        # Two lectures share note keys only when they share an id: both are dropped below.
+        history.stamped.update(lecture.stamped)
+        if lecture.data is not None:
+            output.stage(lecture.job.output, lecture.data, "package")
+        lecture.data, lecture.stamped = None, {}
+        built.append(lecture)
+    keys = {b.job.rel: b.lecture_key for b in built}
+    keys.update((o.job.rel, o.lecture_key) for o in refused if o.job is not None)
+    dropped = _unique_ids(jobs, keys, cache, report)
+    if dropped:
+        ids = {b.lecture_key for b in built if b.job.rel in dropped}
+        for lecture in built:
+            if lecture.job.rel in dropped and lecture.state == "differs":
+                output.unstage(lecture.job.output)
+        for key in [k for k in history.stamped if key_lecture(k) in ids]:
+            del history.stamped[key]
+        built = [b for b in built if b.job.rel not in dropped]
+    # The report lists what was kept before what was built, and deck-option errors
+    # after every lecture's own diagnostics, as a batch build does.
+    for outcome in refused:
+        if outcome.job is None or outcome.job.rel not in dropped:
+            assert outcome.settings_error is not None
+            report.diagnostics.append(outcome.settings_error)
+    for lecture in built:
+        report.notes += len(lecture.keys)
+        report.cards += sum(lecture.cards)
+    for lecture in built:
+        output.count(lecture.job.output, lecture.state)
+    return built
+
+
+def _batch(
+    jobs: list[LectureJob],
+    options: BuildOptions,
+    history: History,
+    cache: Incremental,
+    output: Output,
+    progress: Progress | None,
+) -> list[Built]:
+    """Build every lecture, then stamp and package them together (a bundle, a pace
+    derived from every lecture's cards)."""
+    report = output.report
+    outcomes = _outcomes(jobs, options, history, cache, report, progress, package=False)
+    results = [o.result for o in outcomes if o.result is not None]
+    results = _unique_results(jobs, results, cache, report)
+    derived = _interview_pace(options.interview, results, report)
+    settings = [lecture_settings(r.lecture, options, derived, report) for r in results]
+    chosen = [(r, s) for r, s in zip(results, settings, strict=True) if s is not None]
+    for result, _ in chosen:
+        report.notes += len(result.notes)
+        report.cards += sum(n.cards for n in result.notes)
+    if chosen:  # (the lock is not even parsed when nothing is rebuilt)
+        stamps = history.stamp(n for r, _ in chosen for n in r.notes)
+        decks = [
+            (r.job, DeckSpec(r.deck, r.notes, settings=s, media=r.media.files)) for r, s in chosen
+        ]
+        output.write(decks, stamps)
+    return [
+        Built(
+            job=r.job,
+            lecture_key=lecture_key(r.lecture),
+            digest=r.digest,
+            context=r.context,
+            keys=[n.key for n in r.notes],
+            cards=[n.cards for n in r.notes],
+            stamped={},
+            diagnostics=r.lecture.diagnostics,
+            sources=r.media.sources,
+            looked_up=r.media.looked_up,
+            state="",
+            data=None,
+        )
+        for r, _ in chosen
+    ]
 
 
 def _discover(
@@ -142,32 +251,47 @@ def _discover(
 
 def _unique_ids(
     jobs: Sequence[LectureJob],
-    results: list[LectureResult],
+    keys: dict[str, str],
     cache: Incremental,
     report: BuildReport,
-) -> list[LectureResult]:
-    """``results`` without the lectures whose id is another's or reserved (each an
-    error); a lecture kept from the last build with such an id is no longer counted."""
-    built = {r.job.rel: r for r in results}
+) -> set[str]:
+    """The lectures (by ``rel``) whose id is another's or reserved (each an error), of
+    those built (``keys``: their lecture keys by ``rel``) and those kept from the last
+    build; a lecture kept with such an id is no longer counted."""
     lectures: list[tuple[LectureJob, str, CacheEntry | None]] = []  # (job, key, kept entry)
     for job in jobs:
-        if job.rel in built:
-            lectures.append((job, lecture_key(built[job.rel].lecture), None))
+        if job.rel in keys:
+            lectures.append((job, keys[job.rel], None))
         elif (entry := cache.new.get(job.rel)) is not None:
             lectures.append((job, entry.lecture_id, entry))
     problems = id_problems([(key, user_path(job.path)) for job, key, _ in lectures])
+    dropped: set[str] = set()
     for index, message in sorted(problems.items()):
         job, _, entry = lectures[index]
         shown = user_path(job.path)
         report.diagnostics.append(Diagnostic(shown, 1, "error", "lecture-id", message))
-        built.pop(job.rel, None)
-        if entry is not None:  # undo _kept
+        if entry is None:
+            dropped.add(job.rel)
+        else:  # undo _kept
             del cache.new[job.rel]
             report.notes -= entry.notes
             report.cards -= entry.cards
             report.unchanged -= 1
             report.packages.remove(job.output)
-    return [r for r in results if r.job.rel in built]
+    return dropped
+
+
+def _unique_results(
+    jobs: Sequence[LectureJob],
+    results: list[LectureResult],
+    cache: Incremental,
+    report: BuildReport,
+) -> list[LectureResult]:
+    """``results`` without the lectures whose id is another's or reserved (see
+    :func:`_unique_ids`)."""
+    keys = {r.job.rel: lecture_key(r.lecture) for r in results}
+    dropped = _unique_ids(jobs, keys, cache, report)
+    return [r for r in results if r.job.rel not in dropped]
 
 
 def _output(options: BuildOptions, report: BuildReport) -> Output:
@@ -176,72 +300,57 @@ def _output(options: BuildOptions, report: BuildReport) -> Output:
     return PackageTree(options.out, report, options.check)
 
 
-def _lectures(
+def _outcomes(
     jobs: list[LectureJob],
     options: BuildOptions,
     history: History,
     cache: Incremental,
-    output: Output,
+    report: BuildReport,
     progress: Progress | None,
-) -> list[LectureResult]:
-    """Each lecture, kept from the last build (counted into the report) or built anew."""
+    *,
+    package: bool,
+) -> Iterator[Outcome]:
+    """The outcome of each lecture built anew, in course order; a lecture kept from the
+    last build is counted into the report, as are every lecture's diagnostics."""
     gap = position_gap(max([len(jobs), *(j.course for j in jobs)]))
     key = repr((gap, options.media_root)) + repr(
         (options.bundle is not None, options.project, sorted(options.flags.items()))
     )
-    results = []
-    with progress(jobs) if progress else nullcontext(jobs) as iterator:
-        for job in iterator:
-            context = context_digest(job.rel, job.position, key)
-            if _kept(cache.unchanged(job, context), job, output.report):
-                continue  # unchanged since the last build, by size and modification time
-            result = _lecture(job, context, gap, options, history, cache, output)
-            if result is not None:
-                results.append(result)
-    return results
+    contexts = [context_digest(job.rel, job.position, key) for job in jobs]
+    # unchanged since the last build, by size and modification time: not even read
+    unread = [cache.unchanged(job, context) for job, context in zip(jobs, contexts, strict=True)]
+    remaining = list(itertools.accumulate((e is None for e in reversed(unread)), initial=0))
+    remaining.reverse()  # remaining[i]: lectures from i on that may need building
 
+    def prepare(job: LectureJob, index: int) -> Any:
+        if unread[index] is not None:
+            return _Done(unread[index])
+        try:
+            data = read_bytes(job.path)
+        except LectureError as exc:
+            return _Done(Diagnostic(exc.path, exc.line, "error", exc.code, exc.message))
+        digest = input_digest(data, contexts[index])
+        entry = cache.unchanged(job, contexts[index], digest)
+        if entry is not None:
+            return _Done(entry)
+        task = LectureTask(job, data, digest, contexts[index])
+        return lectures.submit(task, remaining[index])
 
-def _lecture(
-    job: LectureJob,
-    context: str,
-    gap: int,
-    options: BuildOptions,
-    history: History,
-    cache: Incremental,
-    output: Output,
-) -> LectureResult | None:
-    """Read, parse and turn one lecture into notes that keep their history."""
-    report = output.report
-    try:
-        data = read_bytes(job.path)
-        digest = input_digest(data, context)
-        if _kept(cache.unchanged(job, context, digest), job, report):
-            return None
-        source = read_source(job.path, job.root, data)
-    except LectureError as exc:
-        report.diagnostics.append(Diagnostic(exc.path, exc.line, "error", exc.code, exc.message))
-        return None
-    lecture = parse_lecture(source)
-    roots = [job.root] + ([options.media_root] if options.media_root else [])
-    media = MediaContext(job.path.parent, roots, options.media_root)
-    with collecting_media(media):
-        notes = build_notes(lecture, job.position, gap)
-    notes = history.keep_cloze_numbers(notes)
-    lecture.diagnostics += _image_problems(source, media)
-    if beyond := anki_limits(notes):  # never a package Anki refuses to import
-        lecture.diagnostics.append(Diagnostic(source.shown, 1, "error", "anki-limit", beyond))
-        report.diagnostics.extend(lecture.diagnostics)
-        return None
-    due = job.position * gap + gap - 1
-    removed = history.removed(lecture, notes, due, lambda: output.previous(job))
-    report.removed += len(removed)
-    notes += removed
-    report.diagnostics.extend(lecture.diagnostics)
-    if not notes:
-        message = "no facts to memorise found (only links, prose or exercises); no package written"
-        report.diagnostics.append(Diagnostic(source.shown, 1, "warning", "no-cards", message))
-        return None
-    return LectureResult(job, lecture, notes, deck_name(lecture), digest, media, context)
+    setup = WorkerSetup(options, gap, history, package, options.check)
+    jobs_wanted = options.jobs if options.jobs is not None else default_jobs()
+    with (
+        Lectures(setup, jobs_wanted, remaining[0]) as lectures,
+        progress(jobs) if progress else nullcontext(jobs) as iterator,
+    ):
+        for job, got in in_order(jobs, iter(iterator), prepare, lectures):
+            if isinstance(got, CacheEntry):
+                _kept(got, job, report)
+            elif isinstance(got, Diagnostic):
+                report.diagnostics.append(got)
+            else:
+                report.removed += got.removed
+                report.diagnostics.extend(got.diagnostics)
+                yield got
 
 
 def _kept(entry: CacheEntry | None, job: LectureJob, report: BuildReport) -> bool:
@@ -254,30 +363,6 @@ def _kept(entry: CacheEntry | None, job: LectureJob, report: BuildReport) -> boo
     report.packages.append(job.output)
     report.diagnostics.extend(Diagnostic(**d) for d in entry.diagnostics)  # type: ignore[arg-type]
     return True
-
-
-def _image_problems(source: Source, media: MediaContext) -> list[Diagnostic]:
-    """Image problems found while rendering. Render sees Markdown fragments without their
-    position, so each points at the first line that mentions the image."""
-    problems = dict.fromkeys(media.problems)
-    return [
-        Diagnostic(source.shown, source.line_of(src), "warning", "image", message)
-        for src, message in problems
-    ]
-
-
-def _settings(
-    lecture: Lecture, options: BuildOptions, derived: dict[str, Any], report: BuildReport
-) -> DeckSettings | None:
-    """The lecture's deck options: project file < front matter < flags; None on error."""
-    try:
-        values = apply(options.project, lecture.meta, f"{user_path(lecture.source)}: front matter")
-    except SettingsError as exc:
-        report.diagnostics.append(
-            Diagnostic(user_path(lecture.source), 1, "error", "deck-options", str(exc))
-        )
-        return None
-    return apply(values, {**options.flags, **derived}, "command line")
 
 
 def _interview_pace(
@@ -317,10 +402,11 @@ def collect(
     cache = Incremental(options.out, False, history.sha, history.lecture_digest)
     jobs = _discover(paths, options, history, cache, report)
     report.lectures = len(jobs)
-    results = _lectures(jobs, options, history, cache, output, progress)
-    results = _unique_ids(jobs, results, cache, report)
+    outcomes = _outcomes(jobs, options, history, cache, report, progress, package=False)
+    results = [o.result for o in outcomes if o.result is not None]
+    results = _unique_results(jobs, results, cache, report)
     for result in results:
-        _settings(result.lecture, options, {}, report)
+        lecture_settings(result.lecture, options, {}, report)
         report.notes += len(result.notes)
         report.cards += sum(n.cards for n in result.notes)
         report.profiles[user_path(result.lecture.source)] = profile(result.notes)

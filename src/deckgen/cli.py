@@ -292,6 +292,13 @@ def build_options(
 @READY_DAYS_OPTION
 @TODAY_OPTION
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Lectures built at once, each in its own process (default: one per core; 1: none).",
+)
 def build_cmd(
     paths: tuple[Path, ...],
     out: Path,
@@ -310,6 +317,7 @@ def build_cmd(
     ready_days: int,
     today: datetime.datetime | None,
     quiet: bool,
+    jobs: int | None,
 ) -> None:
     """Build Anki packages from lectures (default: lectures/ → decks/).
 
@@ -353,6 +361,7 @@ def build_cmd(
         force=force,
         check=check,
         interview=interview,
+        jobs=jobs,
     )
     try:
         with _terminate_as_interrupt():

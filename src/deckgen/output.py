@@ -45,8 +45,7 @@ class Output(ABC):
 
     def previous(self, job: LectureJob) -> dict[str, Stored]:
         """The notes of the package the last build wrote for ``job``, by GUID."""
-        notes = read_notes(job.output) if job.output.is_file() else {}
-        return {guid: (tuple(n.fields), tuple(n.tags)) for guid, n in notes.items()}
+        return previous_notes(job.output)
 
     @abstractmethod
     def write(self, decks: Sequence[tuple[LectureJob, DeckSpec]], stamps: Stamps) -> None:
@@ -55,22 +54,25 @@ class Output(ABC):
     def package(self, path: Path, decks: Sequence[DeckSpec], stamps: Stamps) -> None:
         """Write ``decks`` as the package ``path`` unless it holds them already; with
         ``--check``, report it as missing or stale instead (content, not bytes)."""
-        mods = {n.guid: stamps.notes[n.guid] for d in decks for n in d.notes}
-        types = sorted({n.model for d in decks for n in d.notes})
-        model_mods = {model_for(t).model_id: stamps.note_types[t] for t in types}
-        media = sorted({name: data for d in decks for name, data in d.media.items()}.items())
-        newest = max([*mods.values(), *model_mods.values()])
-        data = apkg_bytes(collection_bytes(decks, mods, newest, model_mods), media)
-        self.report.packages.append(path)
-        existing = path.read_bytes() if path.is_file() else None
-        if existing == data:
-            self.report.unchanged += 1
-        elif not self.check:
+        data = package_data(decks, stamps)
+        self.place(path, data, compare(path, data, self.check))
+
+    def place(self, path: Path, data: bytes | None, state: str) -> None:
+        """Stage the package ``path`` when ``state`` (see :func:`compare`) says its ``data``
+        differs from the file there, and count it (see :meth:`count`)."""
+        if state == "differs":
+            assert data is not None
             self.stage(path, data, "package")
+        self.count(path, state)
+
+    def count(self, path: Path, state: str) -> None:
+        """Report the package ``path`` as written, unchanged, missing or stale."""
+        self.report.packages.append(path)
+        if state == "differs":
             self.report.written.append(path)
-        elif existing is None:
+        elif state == "missing":
             self.report.out_of_date.append(f"missing: {user_path(path)}")
-        elif not _same_content(existing, data):
+        elif state == "stale":
             self.report.out_of_date.append(f"stale: {user_path(path)}")
         else:
             self.report.unchanged += 1
@@ -84,6 +86,12 @@ class Output(ABC):
             self.staging.add(path, data)
         except OSError as exc:
             raise BuildError(f"{path}: cannot write {what}: {exc.strerror}") from exc
+
+    def unstage(self, path: Path) -> None:
+        """Forget what was staged for ``path`` (a lecture found wrong after its package was
+        staged): it is not put in place by :meth:`commit`."""
+        if not self.check:
+            self.staging.unstage(path)
 
     def orphans(self, jobs: Sequence[LectureJob], known: list[str] | None) -> list[str]:
         """Report packages no lecture builds any more (none here); see :class:`PackageTree`."""
@@ -159,6 +167,36 @@ class Bundle(Output):
     def write(self, decks: Sequence[tuple[LectureJob, DeckSpec]], stamps: Stamps) -> None:
         if decks:
             self.package(self.path, [deck for _, deck in decks], stamps)
+
+
+def package_data(decks: Sequence[DeckSpec], stamps: Stamps) -> bytes:
+    """The ``.apkg`` bytes of ``decks`` with the modification times in ``stamps``."""
+    mods = {n.guid: stamps.notes[n.guid] for d in decks for n in d.notes}
+    types = sorted({n.model for d in decks for n in d.notes})
+    model_mods = {model_for(t).model_id: stamps.note_types[t] for t in types}
+    media = sorted({name: data for d in decks for name, data in d.media.items()}.items())
+    newest = max([*mods.values(), *model_mods.values()])
+    return apkg_bytes(collection_bytes(decks, mods, newest, model_mods), media)
+
+
+def compare(path: Path, data: bytes, check: bool) -> str:
+    """How the package ``data`` relates to the file at ``path``: ``same`` (byte for byte),
+    ``differs`` (to be written), or with ``check``: ``missing``, ``stale`` (other content)
+    or ``same-content`` (other bytes, same notes)."""
+    existing = path.read_bytes() if path.is_file() else None
+    if existing == data:
+        return "same"
+    if not check:
+        return "differs"
+    if existing is None:
+        return "missing"
+    return "same-content" if _same_content(existing, data) else "stale"
+
+
+def previous_notes(path: Path) -> dict[str, Stored]:
+    """The notes of the package at ``path`` (none when there is no file), by GUID."""
+    notes = read_notes(path) if path.is_file() else {}
+    return {guid: (tuple(n.fields), tuple(n.tags)) for guid, n in notes.items()}
 
 
 def _same_content(a: bytes, b: bytes) -> bool:
