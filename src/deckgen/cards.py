@@ -749,7 +749,21 @@ def _words_of(fragment: str) -> set[str]:
     return {w[:5] for w in content_words(_TAG_RE.sub(" ", html.unescape(fragment))) if len(w) > 2}
 
 
-def _is_repeat(found: set[str], seen: list[set[str]], named: bool = False) -> bool:
+_LI_RE = re.compile(r"<li>((?:(?!</?li>).)*)", re.S)
+
+
+def _item_texts(text: str) -> dict[int, str]:
+    """Cloze number → the whole list item it sits in (its own text, not its sub-items)."""
+    out: dict[int, str] = {}
+    for item in _LI_RE.findall(text):
+        for number in {int(n) for n, _ in _CLOZE_ITEM_RE.findall(item)}:
+            out.setdefault(number, _CLOZE_ITEM_RE.sub(r"\2", item))
+    return out
+
+
+def _is_repeat(
+    found: set[str], seen: list[set[str]], named: bool = False, loose: bool = False
+) -> bool:
     """Whether an earlier answer already says ``found``: all of a two-word answer,
     ``DUPLICATE_OVERLAP`` of a longer one (and a fair part of the longer of the two,
     so a short cell is no repeat of a long definition that uses its words). The answer
@@ -763,7 +777,8 @@ def _is_repeat(found: set[str], seen: list[set[str]], named: bool = False) -> bo
         longer = max(len(found), len(other))
         if named:
             return common >= _SAME_ANSWER * longer
-        return common >= share * min(len(found), len(other)) and common * 2 >= longer
+        part = 3 if loose else 2  # whole items carry examples: a smaller share suffices
+        return common >= share * min(len(found), len(other)) and common * part >= longer
 
     return any(len(other) >= 2 and repeats(other) for other in seen)
 
@@ -784,13 +799,22 @@ def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
         return draft
     text = draft.values["Text"]
     repeated: set[int] = set()
+    items = _item_texts(text)
     for number, content in _CLOZE_ITEM_RE.findall(text):
-        found = _words_of(content)
-        if _is_repeat(found, seen):
+        # A list item is compared whole, label and all ("Take end-to-end responsibility: …"
+        # against a tip "Highlight end-to-end responsibility (e.g., …)").
+        found = _words_of(items.get(int(number), content))
+        if _is_repeat(found, seen, loose=int(number) in items):
             repeated.add(int(number))
         elif len(found) >= 2:
             seen.append(found)
-    return _shown_instead(draft, repeated)
+    return _shown_instead(draft, repeated) or _kept_tips(draft)
+
+
+def _kept_tips(draft: _Draft) -> _Draft | None:
+    """A tip group is what the lecture advises: it keeps its cards even when every tip
+    echoes something else, so no tip is lost."""
+    return draft if draft.kind == "tip" else None
 
 
 def _shown_instead(draft: _Draft, shown: set[int]) -> _Draft | None:
@@ -841,9 +865,11 @@ def _without_giveaways(draft: _Draft) -> _Draft | None:
         rest = _CLOZE_ITEM_RE.sub(partial(_blank_cloze, number), text)
         answer = _words_of(hidden)
         front = _words_of(rest + " " + draft.values.get("Context", ""))
-        if answer and len(answer & front) >= max(1, _GIVEAWAY_SHARE * len(answer)):
+        # "Highlight [ownership]" under "Amazon (Ownership)"; a table's headers name its cells
+        share = 0.5 if len(answer) <= 3 and draft.kind != "table" else _GIVEAWAY_SHARE
+        if answer and len(answer & front) >= max(1, share * len(answer)):
             given.add(number)
-    return _shown_instead(draft, given)
+    return _shown_instead(draft, given) or _kept_tips(draft)
 
 
 def _drafts(lecture: Lecture) -> list[_Draft]:
