@@ -384,7 +384,16 @@ def _term(term: Term, lecture: Lecture) -> _Draft | None:
         p for p in re.split(r"[,;]|\band\b", plain_text(term.definition).rstrip(".")) if p.strip()
     ]
     listing = len(parts) >= 2 and all(len(p.split()) <= 4 for p in parts)
-    if (earliest is not term or listing) and term.context:
+    # A principle with a section of its own ("ADP – Acyclic …") is defined there; a term
+    # of the same name elsewhere (a case study) says how it applies.
+    own_section = any(
+        normalize_name(term.term) in normalize_name(part).split()
+        and normalize_name(part) != normalize_name(term.context.split(" › ")[-1])
+        for section in lecture.sections
+        if section.line < term.line
+        for part in section.path
+    )
+    if (earliest is not term or listing or own_section) and term.context:
         # Defined before, or followed by a list of names ("Amazon: Ownership, Dive Deep"):
         # not a definition, but what the section pairs with the name.
         prompt = f"<i>{_esc(term.context.split(' › ')[-1])}</i> — <b>{name}</b>?"
@@ -662,7 +671,9 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
                 f"<b>{_esc(subject)}</b> — {_esc(name)}: what is the idea?", block_html(gist), shown
             )
         complexity = _COMPLEXITY_RE.search(heading)
-        stated = any(c.line > section.line and c.subject in heading for c in lecture.complexities)
+        stated = any(
+            c.line > section.line and c.subject.endswith(name) for c in lecture.complexities
+        )
         if complexity and not stated:  # (a stated Big O has a card of its own)
             # The code is what the question is about: on the front when it is short enough.
             lines = section.code.count("\n") + 1 if section.code else 0

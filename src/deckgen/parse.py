@@ -560,6 +560,9 @@ _MEASURED_RE = re.compile(
 def _extract_complexities(ctx: _Context, path: tuple[str, ...], blocks: list[Block]) -> None:
     """Claim ``**Big O**: O(n) time, O(1) space`` items: one complexity per measure."""
     subject = path[-1] if path else ctx.lecture.title
+    if len(path) > 1:  # "Code Example: Longest Substring … › Naive Solution"
+        problem = re.sub(r"^(?:code )?examples?\s*[:–—-]\s*", "", path[-2], flags=re.I)
+        subject = f"{problem} — {subject}"
     # "Naive Solution (O(n²))": the heading must not say the answer.
     subject = re.sub(r"\(\s*" + _BIG_O_RE.pattern + r"\s*\)|" + _BIG_O_RE.pattern, "", subject)
     subject = " ".join(subject.split()).strip(" :–—-") or ctx.lecture.title
