@@ -455,7 +455,7 @@ def _restates(part: str, text: str, story: StarStory) -> bool:
         return True
     said = _stems(plain)
     known = _stems(story.question) | {w for p, t in story.parts if p != part for w in _stems(t)}
-    return bool(said) and len(said - known) * 10 <= len(said) * 3
+    return len(said) >= 3 and len(said - known) * 10 <= len(said) * 3
 
 
 def _story(story: StarStory, lecture: Lecture) -> _Draft:
@@ -760,6 +760,7 @@ def _words_of(fragment: str) -> set[str]:
     return {w[:5] for w in content_words(_TAG_RE.sub(" ", html.unescape(fragment))) if len(w) > 2}
 
 
+_STAR_SITUATION_RE = re.compile(r"<dt>Situation</dt><dd>(.*?)</dd>", re.S)
 _LI_RE = re.compile(r"<li>((?:(?!</?li>).)*)", re.S)
 
 
@@ -809,6 +810,13 @@ def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
             seen.append(found)
         return draft
     text = draft.values["Text"]
+    if draft.kind == "star" and "sample" in draft.values.get("Context", "").casefold():
+        # A sample response that retells an example (the same Situation) is the same
+        # story, not a second one.
+        part = _STAR_SITUATION_RE.search(text)
+        situation = _CLOZE_ITEM_RE.sub(r"\2", part.group(1)) if part else ""
+        if situation and _is_repeat(_words_of(situation), seen, loose=True):
+            return None
     repeated: set[int] = set()
     items = _item_texts(text)
     for number, content in _CLOZE_ITEM_RE.findall(text):
