@@ -138,7 +138,7 @@ def test_orphan_packages_are_reported_until_removed(
 def test_unchanged_lectures_are_not_even_read(
     tmp_path: Path, write_lecture: Callable[..., Path], monkeypatch
 ) -> None:
-    import deckgen.build as build_module
+    import deckgen.pipeline as build_module
 
     a = write_lecture(GOOD, "a.md")
     write_lecture(GOOD.replace("Good One", "Other"), "b.md")

@@ -17,7 +17,7 @@ from deckgen.source import LectureError
 SOURCE = REPO / "src" / "deckgen"
 # Where a code is handed on rather than chosen: (file, the code expression).
 PASS_THROUGH = {
-    ("build.py", "exc.code"),
+    ("pipeline.py", "exc.code"),
     ("parallel.py", "exc.code"),
     ("cli.py", "d.code"),
     ("parse.py", "code"),
