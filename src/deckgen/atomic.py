@@ -68,7 +68,7 @@ def remove_folders(created: list[Path]) -> None:
 def _temp_copy(path: Path, data: bytes, pending: list[str]) -> str:
     """``data`` in a new temporary file beside ``path`` (same file system: renames are
     atomic); its name is in ``pending`` from the moment it exists."""
-    with _signals_held():  # no interrupt between creating the file and recording it
+    with signals_held():  # no interrupt between creating the file and recording it
         prefix = f".{path.name}{_TEMP_MARK}"
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
         pending.append(tmp)
@@ -138,7 +138,7 @@ class Staging:
 
     def commit(self) -> None:
         """Rename every staged file onto its target; on failure, put back what was there."""
-        with _signals_held():
+        with signals_held():
             for _, path in self._pending:  # a target that cannot be replaced: fail first
                 with contextlib.suppress(FileNotFoundError):
                     if stat.S_ISDIR(os.lstat(path).st_mode):
@@ -208,7 +208,8 @@ def sweep(folder: Path, deep: bool = True) -> list[Path]:
 
 
 @contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
+def signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM held (delivered when the block ends), where the platform can."""
     held = {signal.SIGINT, signal.SIGTERM}
     try:
         previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)

@@ -12,7 +12,6 @@ what the lock and the report need of each (flat memory).
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import gc
 import multiprocessing
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from deckgen.atomic import signals_held
 from deckgen.cards import build_notes
 from deckgen.discover import deck_name
 from deckgen.history import History, LockEntry, anki_limits, lecture_key
@@ -317,20 +317,6 @@ def _run_in_worker(task: LectureTask) -> Outcome:
     return _WORKER.run(task)
 
 
-@contextlib.contextmanager
-def _signals_blocked() -> Iterator[None]:
-    held = {signal.SIGINT, signal.SIGTERM}
-    try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    except (AttributeError, ValueError, OSError):
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 class _Done:
     """An outcome already known."""
 
@@ -404,7 +390,7 @@ class Lectures:
         gc.collect()
         gc.freeze()  # the workers share these pages instead of copying them on first GC
         try:
-            with _signals_blocked():  # no interrupt before the workers ignore it
+            with signals_held():  # no interrupt before the workers ignore it
                 return context.Pool(size, _start_worker, (self.setup,))
         finally:
             gc.unfreeze()
