@@ -19,6 +19,8 @@ from typing import Any
 
 from deckgen.history import guid_for_key, lecture_key, lecture_tag, numbered_slots
 from deckgen.model import (
+    CLOZE_NUMBER_RE,
+    CLOZE_RE,
     Complexity,
     Concept,
     Diagnostic,
@@ -41,6 +43,7 @@ from deckgen.smells import smell_diagnostics
 from deckgen.source import user_path
 from deckgen.wording import (
     ANNOUNCE_RE,
+    BIG_O_RE,
     MAX_ANSWER_WORDS,
     MAX_CODE_LINES,
     content_words,
@@ -194,10 +197,7 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
 
 def _shift_clozes(text: str, offset: int) -> str:
     """``text`` with every cloze number raised by ``offset``."""
-    return _CLOZE_OPEN_RE.sub(lambda m: "{{c" + str(int(m.group(1)) + offset) + "::", text)
-
-
-_CLOZE_OPEN_RE = re.compile(r"\{\{c(\d+)::")
+    return CLOZE_NUMBER_RE.sub(lambda m: "{{c" + str(int(m.group(1)) + offset) + "::", text)
 
 
 def _cloze_list(
@@ -607,7 +607,7 @@ _CODE_HEADING_RE = re.compile(
 )
 _GOOD_ANSWER_WORDS = 25  # what one card should ask for; longer prose is cut to its gist
 _MAX_ASKED_CODE_LINES = 6  # code a candidate can write from memory on a card
-_COMPLEXITY_RE = re.compile(r"\(?\s*(O\([^()]*(?:\([^()]*\)[^()]*)*\))\s*\)?")
+_COMPLEXITY_RE = re.compile(r"\(?\s*(" + BIG_O_RE.pattern + r")\s*\)?")
 
 
 def _section(section: Section, lecture: Lecture) -> _Draft | None:
@@ -752,9 +752,6 @@ DUPLICATE_OVERLAP = 0.6
 _SAME_ANSWER = 0.9
 
 
-_CLOZE_ITEM_RE = re.compile(r"\{\{c(\d+)::(.*?)\}\}", re.S)
-
-
 def _words_of(fragment: str) -> set[str]:
     """Stems of the content words of a card fragment ("quantify" and "quantified" meet)."""
     return {w[:5] for w in content_words(_TAG_RE.sub(" ", html.unescape(fragment))) if len(w) > 2}
@@ -768,8 +765,8 @@ def _item_texts(text: str) -> dict[int, str]:
     """Cloze number → the whole list item it sits in (its own text, not its sub-items)."""
     out: dict[int, str] = {}
     for item in _LI_RE.findall(text):
-        for number in {int(n) for n, _ in _CLOZE_ITEM_RE.findall(item)}:
-            out.setdefault(number, _CLOZE_ITEM_RE.sub(r"\2", item))
+        for number in {int(n) for n, _ in CLOZE_RE.findall(item)}:
+            out.setdefault(number, CLOZE_RE.sub(r"\2", item))
     return out
 
 
@@ -814,12 +811,12 @@ def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
         # A sample response that retells an example (the same Situation) is the same
         # story, not a second one.
         part = _STAR_SITUATION_RE.search(text)
-        situation = _CLOZE_ITEM_RE.sub(r"\2", part.group(1)) if part else ""
+        situation = CLOZE_RE.sub(r"\2", part.group(1)) if part else ""
         if situation and _is_repeat(_words_of(situation), seen, loose=True):
             return None
     repeated: set[int] = set()
     items = _item_texts(text)
-    for number, content in _CLOZE_ITEM_RE.findall(text):
+    for number, content in CLOZE_RE.findall(text):
         # A list item is compared whole, label and all ("Take end-to-end responsibility: …"
         # against a tip "Highlight end-to-end responsibility (e.g., …)").
         found = _words_of(items.get(int(number), content))
@@ -843,7 +840,7 @@ def _shown_instead(draft: _Draft, shown: set[int]) -> _Draft | None:
     text = draft.values["Text"]
     if not shown:
         return draft
-    numbers = sorted({int(n) for n, _ in _CLOZE_ITEM_RE.findall(text)} - shown)
+    numbers = sorted({int(n) for n, _ in CLOZE_RE.findall(text)} - shown)
     if not numbers:
         return None
     renumber = {old: new for new, old in enumerate(numbers, start=1)} if draft.slots else {}
@@ -855,7 +852,7 @@ def _shown_instead(draft: _Draft, shown: set[int]) -> _Draft | None:
         return "{{c" + str(renumber.get(number, number)) + "::" + m.group(2) + "}}"
 
     slots = tuple(draft.slots[n - 1] for n in numbers) if draft.slots else ()
-    values = {**draft.values, "Text": _CLOZE_ITEM_RE.sub(edit, text)}
+    values = {**draft.values, "Text": CLOZE_RE.sub(edit, text)}
     return replace(draft, values=values, slots=slots)
 
 
@@ -879,9 +876,9 @@ def _without_giveaways(draft: _Draft) -> _Draft | None:
         return draft
     text = draft.values["Text"]
     given: set[int] = set()
-    for number in {int(n) for n, _ in _CLOZE_ITEM_RE.findall(text)}:
-        hidden = " ".join(c for n, c in _CLOZE_ITEM_RE.findall(text) if int(n) == number)
-        rest = _CLOZE_ITEM_RE.sub(partial(_blank_cloze, number), text)
+    for number in {int(n) for n, _ in CLOZE_RE.findall(text)}:
+        hidden = " ".join(c for n, c in CLOZE_RE.findall(text) if int(n) == number)
+        rest = CLOZE_RE.sub(partial(_blank_cloze, number), text)
         answer = _words_of(hidden)
         front = _words_of(rest + " " + draft.values.get("Context", ""))
         # "Highlight [ownership]" under "Amazon (Ownership)"; a table's headers name its cells

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from deckgen.render import MediaContext
 
 CLOZE_NUMBER_RE = re.compile(r"\{\{c(\d+)::")  # the opening of a cloze deletion
+# A whole cloze deletion: (number, content), an optional "::hint" left out of the content.
+CLOZE_RE = re.compile(r"\{\{c(\d+)::(.*?)(?:::[^}]*)?\}\}", re.S)
 REMOVED_TAG = "deckgen::removed"  # notes kept for items that left their lecture
 
 

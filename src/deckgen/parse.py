@@ -32,7 +32,7 @@ from deckgen.model import (
 )
 from deckgen.render import plain_text
 from deckgen.source import Source
-from deckgen.wording import is_concept_label, is_generic_label, sentences
+from deckgen.wording import BIG_O_RE, is_concept_label, is_generic_label, sentences
 
 STAR_PARTS = ("Situation", "Task", "Action", "Result")
 _STAR_ALIASES = {
@@ -551,7 +551,6 @@ def _is_comparison(block: Block) -> bool:
 _COMPLEXITY_LABELS = frozenset(
     {"big o", "complexity", "time complexity", "space complexity", "complexities", "runtime"}
 )
-_BIG_O_RE = re.compile(r"O\((?:[^()]|\([^()]*\))*\)")
 _MEASURED_RE = re.compile(
     r"(?P<value>O\((?:[^()]|\([^()]*\))*\))\s*(?P<measure>time|space)\b", re.I
 )
@@ -564,7 +563,7 @@ def _extract_complexities(ctx: _Context, path: tuple[str, ...], blocks: list[Blo
         problem = re.sub(r"^(?:code )?examples?\s*[:–—-]\s*", "", path[-2], flags=re.I)
         subject = f"{problem} — {subject}"
     # "Naive Solution (O(n²))": the heading must not say the answer.
-    subject = re.sub(r"\(\s*" + _BIG_O_RE.pattern + r"\s*\)|" + _BIG_O_RE.pattern, "", subject)
+    subject = re.sub(r"\(\s*" + BIG_O_RE.pattern + r"\s*\)|" + BIG_O_RE.pattern, "", subject)
     subject = " ".join(subject.split()).strip(" :–—-") or ctx.lecture.title
     for block in blocks:
         if block.kind != "list":
@@ -572,7 +571,7 @@ def _extract_complexities(ctx: _Context, path: tuple[str, ...], blocks: list[Blo
         kept = []
         for item in block.items:
             label = plain_text(item.label or "").casefold()
-            if label not in _COMPLEXITY_LABELS or not _BIG_O_RE.search(item.rest):
+            if label not in _COMPLEXITY_LABELS or not BIG_O_RE.search(item.rest):
                 kept.append(item)
                 continue
             line = ctx.line(item.start)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from deckgen.model import Diagnostic, NoteSpec
+from deckgen.model import CLOZE_RE, Diagnostic, NoteSpec
 from deckgen.notetypes import field_names
 
 MAX_ANSWER_WORDS = 40
@@ -40,7 +40,6 @@ SMELLS = {
     "duplicate": "another card of the lecture asks for the same answer",
 }
 
-_CLOZE_RE = re.compile(r"\{\{c(\d+)::(.*?)(?:::[^}]*)?\}\}", re.S)
 _TAG_RE = re.compile(r"<[^>]+>")
 _BLOCK_END_RE = re.compile(r"<br\s*/?>|</(?:p|li|dd|dt|tr|div|pre|h\d)>", re.I)
 _PRE_RE = re.compile(r"<pre\b.*?</pre>", re.S | re.I)
@@ -101,11 +100,11 @@ def cards_of(note: NoteSpec) -> list[Card]:
         front = " ".join(text_of(values[k]) for k in ("Context", "Prompt"))
         return [Card(note, 0, front, text_of(values["Answer"]), _code_lines(values["Answer"]))]
     text = values["Text"]
-    numbers = sorted({int(n) for n, _ in _CLOZE_RE.findall(text)})
+    numbers = sorted({int(n) for n, _ in CLOZE_RE.findall(text)})
     cards = []
     for number in numbers:
-        hidden = [c for n, c in _CLOZE_RE.findall(text) if int(n) == number]
-        shown = _CLOZE_RE.sub(partial(_show_cloze, number), text)
+        hidden = [c for n, c in CLOZE_RE.findall(text) if int(n) == number]
+        shown = CLOZE_RE.sub(partial(_show_cloze, number), text)
         answer_html = " ".join(hidden)
         front = text_of(values["Context"]) + " " + text_of(shown)
         cards.append(Card(note, number, front, text_of(answer_html), _code_lines(answer_html)))

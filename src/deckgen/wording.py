@@ -84,6 +84,7 @@ def is_concept_label(label: str) -> bool:
     return first not in ADVICE_VERBS
 
 
+BIG_O_RE = re.compile(r"O\((?:[^()]|\([^()]*\))*\)")  # O(n), O(n log n), O(min(m, n))
 MAX_ANSWER_WORDS = 40  # longer answers are context, not something to recall
 MAX_CODE_LINES = 15
 _WORD_RE = re.compile(r"[\w'+#-]+")
