@@ -3,13 +3,14 @@ holds on a small lecture."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from deckgen.build import BuildOptions, collect
 from deckgen.cards import build_notes
-from deckgen.model import Lecture
+from deckgen.model import CLOZE_RE, Lecture
 from deckgen.smells import SMELLS, lecture_smells, tally
 
 Parse = Callable[[str], Lecture]
@@ -190,3 +191,106 @@ def test_stated_complexities_are_asked_per_measure(parse_text: Parse) -> None:
     }
     # The Big O item is claimed: the section's other items are not asked with it again.
     assert not any("O(n²) time" in n.fields[0] for n in notes if n.kind == "recall")
+
+
+def _asked(notes: list) -> list[str]:
+    """Every hidden answer (cloze contents, Q&A answers) of ``notes``, as plain text."""
+    out: list[str] = []
+    for note in notes:
+        if note.model == "qa":
+            out.append(re.sub(r"<[^>]+>", "", note.field("Answer")))
+        else:
+            out += [re.sub(r"<[^>]+>", "", c) for _, c in CLOZE_RE.findall(note.fields[0])]
+    return out
+
+
+def test_a_fact_is_asked_once_however_it_is_dressed(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Pizza Builder
+
+            ## The Builder Pattern
+            - Keeps the object **immutable** (fields are final).
+            - Provides a **fluent API** for optional toppings.
+
+            ## Advantages
+            - Supports immutability.
+            - Improves readability with fluent API.
+            - Catches missing crusts before building.
+
+            ## Strategy
+            ### Demonstrating Ownership
+            - Take responsibility for end-to-end outcomes, beyond your role.
+            - Think long-term about company-wide impact.
+
+            ## Interview Tips
+            - Highlight end-to-end responsibility (e.g., “I owned the upgrade”).
+            - Mention the oven temperature you chose.
+            """)
+    )
+    asked = _asked(notes)
+    assert asked.count("immutable") == 1 and "Supports immutability." not in asked
+    assert "Improves readability with fluent API." not in asked
+    assert "Catches missing crusts before building." in asked
+    # The tip restates a strategy, so it is shown; the tip with news of its own is asked.
+    assert "Highlight end-to-end responsibility" not in asked
+    assert "Mention the oven temperature you chose." in asked
+
+
+def test_a_term_list_is_asked_as_terms_only(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Web
+
+            ## The Server Responds
+            - **HTML** → the structure of the page.
+            - **CSS** → the styling of the page.
+            - **Images, videos, etc.**
+
+            ## System Components
+            - **Client**: Browser or mobile app calling services.
+            - **API Gateway**: Routes requests to services (e.g., Spring Cloud Gateway).
+            - **Message Queue**: Carries async messages between services (e.g., Kafka).
+            - **Database**: Stores the service's data.
+            """)
+    )
+    asked = _asked(notes)
+    assert asked.count("the structure of the page.") == 1  # a term card, no cloze beside it
+    assert {n.kind for n in notes} == {"term"}
+    terms = {re.sub(r"<[^>]+>", "", n.field("Prompt")) for n in notes}
+    # Parts every system has are named, not defined.
+    assert not any("Client" in t or "Database" in t for t in terms)
+    assert any("API Gateway" in t for t in terms)
+
+
+def test_shown_items_keep_their_labels(parse_text: Parse) -> None:
+    [note] = build_notes(
+        parse_text("""
+            # Breakers
+
+            ## Benefits
+            - **Fail Fast**: Users get a quick error instead of hanging.
+            - **Fallbacks**: Degraded answers keep pages alive.
+            - **Example**: Netflix trips the breaker during outages.
+            """)
+    )
+    assert "<b>Example</b>: Netflix trips the breaker" in note.fields[0]
+
+
+def test_study_advice_and_constant_time_trivia_are_not_asked(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Booking
+
+            ## Interview Relevance Tips
+            - Know RSA key generation and why RSA is used for key exchange.
+            - Be able to describe a TLS handshake at a high level.
+
+            ## Code Example: Booking
+            ```java
+            map.put(id, booking);
+            ```
+            - **Big O**: O(1) for `makeBooking` (map insertion).
+            """)
+    )
+    assert not [n for n in notes if n.kind in ("tip", "complexity")]

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -42,6 +42,7 @@ from deckgen.render import block_html, inline_html, plain_text
 from deckgen.smells import smell_diagnostics
 from deckgen.source import user_path
 from deckgen.wording import (
+    ADVICE_VERBS,
     ANNOUNCE_RE,
     BIG_O_RE,
     MAX_ANSWER_WORDS,
@@ -83,6 +84,17 @@ def _entry_html(entry: ListEntry) -> str:
     if entry.children:
         body += "<ul>" + "".join(f"<li>{_entry_html(c)}</li>" for c in entry.children) + "</ul>"
     return body
+
+
+def _shown_html(entry: ListEntry) -> str:
+    """A list item as shown (not asked): its label, then its text."""
+    if entry.label and entry.text:
+        return f"<b>{inline_html(entry.label)}</b>: {_entry_html(entry)}"
+    return (
+        _entry_html(entry)
+        if entry.text or not entry.label
+        else f"<b>{inline_html(entry.label)}</b>"
+    )
 
 
 def item_id(text: str) -> str:
@@ -223,7 +235,7 @@ def _cloze_list(
             continue
         asked = _cloze_item(len(ids) + 1, entry, most)
         if asked is None:
-            items.append(f"<li>{protect_cloze(_entry_html(entry))}</li>")
+            items.append(f"<li>{protect_cloze(_shown_html(entry))}</li>")
         else:
             items.append(f"<li>{asked}</li>")
             ids.append(item_id(entry.label or entry.text))
@@ -487,8 +499,11 @@ def _tips(group: TipGroup, lecture: Lecture) -> _Draft | None:
     )
     text, ids = _cloze_list(group.tips, most=_MAX_TIP_WORDS)  # a tip is its own fact
     if not ids:  # nothing short or marked to hide: every tip is still asked, whole
-        items = [f"<li>{_cloze(n, _entry_html(t))}</li>" for n, t in enumerate(group.tips, 1)]
-        text, ids = "<ul>" + "".join(items) + "</ul>", tuple(item_id(t.text) for t in group.tips)
+        tips = [t for t in group.tips if not _STUDY_ADVICE_RE.match(plain_text(t.text))]
+        if not tips:
+            return None  # "Know …", "Be able to …": advice on studying, no fact to recall
+        items = [f"<li>{_cloze(n, _entry_html(t))}</li>" for n, t in enumerate(tips, 1)]
+        text, ids = "<ul>" + "".join(items) + "</ul>", tuple(item_id(t.text) for t in tips)
     values = {"Text": text, "Context": context}
     return _Draft("tip", (group.section, group.name), "cloze", values, group.line, ids)
 
@@ -538,7 +553,13 @@ def _bare_name(name: str) -> str:
 _ROW_CARD_COLUMNS = 3  # a comparison of up to three options is asked a row at a time
 
 
-def _complexity(complexity: Complexity, lecture: Lecture) -> _Draft:
+def _is_constant(value: str) -> bool:
+    return all(o.replace(" ", "") == "O(1)" for o in BIG_O_RE.findall(value))
+
+
+def _complexity(complexity: Complexity, lecture: Lecture) -> _Draft | None:
+    if all(_is_constant(c.value) for c in lecture.complexities):
+        return None  # "O(1) for makeBooking": a design's illustration, no algorithm to analyse
     return _Draft(
         "complexity",
         (complexity.subject, complexity.measure),
@@ -757,6 +778,22 @@ def _words_of(fragment: str) -> set[str]:
     return {w[:5] for w in content_words(_TAG_RE.sub(" ", html.unescape(fragment))) if len(w) > 2}
 
 
+# "(e.g., …)" illustrates a fact; it is not the fact.
+_ILLUSTRATION_RE = re.compile(r"\((?:e\.g\.|for example|like|such as)[^()]*\)", re.I)
+
+
+def _fact_words(fragment: str, verbs: bool = False) -> set[str]:
+    """Stems of what a card fragment states: no example hints, and no advice verbs unless
+    ``verbs`` ("Highlight end-to-end responsibility" states "end-to-end responsibility")."""
+    text = _ILLUSTRATION_RE.sub(" ", _TAG_RE.sub(" ", html.unescape(fragment)))
+    return {
+        w[:5]
+        for w in content_words(text)
+        if len(w) > 2
+        and (verbs or (w not in ADVICE_VERBS and w.removesuffix("s") not in ADVICE_VERBS))
+    }
+
+
 _STAR_SITUATION_RE = re.compile(r"<dt>Situation</dt><dd>(.*?)</dd>", re.S)
 _LI_RE = re.compile(r"<li>((?:(?!</?li>).)*)", re.S)
 
@@ -792,19 +829,48 @@ def _is_repeat(
     return any(len(other) >= 2 and repeats(other) for other in seen)
 
 
-def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
+@dataclass
+class _Asked:
+    """What earlier cards of a lecture said (all their words) and asked (their answers)."""
+
+    topic: set[str] = field(default_factory=set)  # the lecture's title words: said everywhere
+    said: list[set[str]] = field(default_factory=list)
+    answers: list[set[str]] = field(default_factory=list)
+
+    def answered(self, hidden: set[str]) -> bool:
+        """Whether an earlier card asked for the same thing: the same one-word answer, or
+        a longer answer that ``hidden`` holds with at most one word more
+        ("Supports immutability" after "Keeps the object [immutable]")."""
+        return bool(hidden) and any(
+            answer <= hidden and len(hidden - answer) <= (len(answer) > 1)
+            for answer in self.answers
+        )
+
+    def add(self, said: set[str], hidden: set[str]) -> None:
+        if len(said) >= 2:
+            self.said.append(said)
+        if hidden:
+            self.answers.append(hidden)
+
+    def words(self, fragment: str, facts: bool = True) -> set[str]:
+        """The stems of what ``fragment`` states (without its advice verbs, when
+        ``facts``) that say more than the lecture's topic."""
+        return _fact_words(fragment, verbs=not facts) - self.topic
+
+
+def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
     """``draft`` without what earlier cards already ask (None when nothing is left).
 
     A repeated cloze item stays visible as context; the others keep their order and,
     for notes that track their items, are numbered 1, 2, … again."""
     if draft.model == "qa":
-        found = _words_of(draft.values.get("Answer", ""))
+        answer = draft.values.get("Answer", "")
+        found = seen.words(answer)
         # Named things (a concept, a term, a question) differ unless their answers are the same.
         named = draft.kind in ("concept", "term", "question") or bool(draft.asks)
-        if _is_repeat(found, seen, named):
+        if _is_repeat(found, seen.said, named) or seen.answered(found):
             return None
-        if len(found) >= 2:
-            seen.append(found)
+        seen.add(seen.words(answer, facts=False), found)
         return draft
     text = draft.values["Text"]
     if draft.kind == "star" and "sample" in draft.values.get("Context", "").casefold():
@@ -812,18 +878,20 @@ def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
         # story, not a second one.
         part = _STAR_SITUATION_RE.search(text)
         situation = CLOZE_RE.sub(r"\2", part.group(1)) if part else ""
-        if situation and _is_repeat(_words_of(situation), seen, loose=True):
+        if situation and _is_repeat(seen.words(situation), seen.said, loose=True):
             return None
     repeated: set[int] = set()
     items = _item_texts(text)
     for number, content in CLOZE_RE.findall(text):
         # A list item is compared whole, label and all ("Take end-to-end responsibility: …"
-        # against a tip "Highlight end-to-end responsibility (e.g., …)").
-        found = _words_of(items.get(int(number), content))
-        if _is_repeat(found, seen, loose=int(number) in items):
+        # against a tip "Highlight end-to-end responsibility (e.g., …)"), without the
+        # advice verb and the example that dress it.
+        item = items.get(int(number), content)
+        found, hidden = seen.words(item), seen.words(content)
+        if _is_repeat(found, seen.said, loose=int(number) in items) or seen.answered(hidden):
             repeated.add(int(number))
-        elif len(found) >= 2:
-            seen.append(found)
+        else:
+            seen.add(seen.words(item, facts=False), hidden)
     return _shown_instead(draft, repeated) or _kept_tips(draft)
 
 
@@ -861,11 +929,16 @@ def _blank_cloze(hidden: int, match: re.Match[str]) -> str:
 
 
 _GIVEAWAY_SHARE = 0.6  # of an answer's words already on its own front
+# Words of a page's furniture ("Interview Tips", "Example"): sharing one gives nothing away.
+_FURNITURE_WORDS = frozenset(
+    w[:5] for w in "tip tips example examples note notes key question answer summary".split()
+)
 
 
 def _without_giveaways(draft: _Draft) -> _Draft | None:
     """``draft`` without asking what its own front already says: a cloze whose words the
-    rest of the card (its heading, its neighbours, its context) mostly holds is shown."""
+    rest of the card (its heading, its neighbours, its context) mostly holds is shown,
+    and a card whose every cloze is shown is not made."""
     if draft.model == "qa":
         answer = _words_of(draft.values.get("Answer", ""))
         front = _words_of(draft.values.get("Prompt", "") + " " + draft.values.get("Context", ""))
@@ -879,13 +952,13 @@ def _without_giveaways(draft: _Draft) -> _Draft | None:
     for number in {int(n) for n, _ in CLOZE_RE.findall(text)}:
         hidden = " ".join(c for n, c in CLOZE_RE.findall(text) if int(n) == number)
         rest = CLOZE_RE.sub(partial(_blank_cloze, number), text)
-        answer = _words_of(hidden)
-        front = _words_of(rest + " " + draft.values.get("Context", ""))
+        answer = _words_of(hidden) - _FURNITURE_WORDS
+        front = _words_of(rest + " " + draft.values.get("Context", "")) - _FURNITURE_WORDS
         # "Highlight [ownership]" under "Amazon (Ownership)"; a table's headers name its cells
         share = 0.5 if len(answer) <= 3 and draft.kind != "table" else _GIVEAWAY_SHARE
         if answer and len(answer & front) >= max(1, share * len(answer)):
             given.add(number)
-    return _shown_instead(draft, given) or _kept_tips(draft)
+    return _shown_instead(draft, given)
 
 
 def _drafts(lecture: Lecture) -> list[_Draft]:
@@ -899,7 +972,7 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     drafts.sort(key=lambda d: d.line)
     drafts = [kept for d in drafts if (kept := _without_giveaways(d)) is not None]
     # What an earlier card asked (a recap, a story retold) is not asked again.
-    seen: list[set[str]] = []
+    seen = _Asked(topic=_words_of(lecture.title))
     return [kept for d in drafts if (kept := _without_repeats(d, seen)) is not None]
 
 

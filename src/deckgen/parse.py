@@ -32,7 +32,13 @@ from deckgen.model import (
 )
 from deckgen.render import plain_text
 from deckgen.source import Source
-from deckgen.wording import BIG_O_RE, is_concept_label, is_generic_label, sentences
+from deckgen.wording import (
+    BIG_O_RE,
+    is_concept_label,
+    is_everyday_part,
+    is_generic_label,
+    sentences,
+)
 
 STAR_PARTS = ("Situation", "Task", "Action", "Result")
 _STAR_ALIASES = {
@@ -487,7 +493,11 @@ def _extract_terms(ctx: _Context, blocks: list[Block], context: str) -> set[int]
             continue
         # A list of concepts: its every named item is one ("Earn Trust" beside "Ownership"),
         # but for labels that only say where a fact sits ("Example").
-        named = [it for it in term_items if not is_generic_label(it.label or "")]
+        named = [
+            it
+            for it in term_items
+            if not is_generic_label(it.label or "") and not is_everyday_part(it.label or "")
+        ]
         for item in named:
             definition = item.rest
             if item.blocks:
@@ -500,8 +510,10 @@ def _extract_terms(ctx: _Context, blocks: list[Block], context: str) -> set[int]
                     context=context,
                 )
             )
-        if len(term_items) == len(block.items):
-            claimed.add(block.start)  # labelled items that are no concept are only labels
+        if all(_is_term_item(it) or not (it.rest or it.sublists) for it in block.items):
+            # Labelled items that are no concept are only labels, and a bare label
+            # ("**Images, videos, etc.**") has nothing to ask: the list is the terms'.
+            claimed.add(block.start)
     return claimed
 
 

@@ -68,6 +68,21 @@ GENERIC_LABELS = frozenset(
 }
 
 
+# The everyday parts of any system: a list of components names them beside real concepts,
+# but defining one asks nothing ("Client: browser/mobile app interacting with services").
+EVERYDAY_PARTS = frozenset(
+    """
+    client clients caller server database databases cache storage monitoring logging
+    frontend backend user users
+    """.split()
+) | {"service caller", "application server", "app server", "web server"}
+
+
+def is_everyday_part(label: str) -> bool:
+    """Whether a bold label names a part every system has ("Client", "Database")."""
+    return " ".join(plain_text(label).split()).strip(" :.").casefold() in EVERYDAY_PARTS
+
+
 def is_generic_label(label: str) -> bool:
     """Whether a bold label only says where a fact sits ("Example", "Pros", "Note")."""
     return " ".join(plain_text(label).split()).strip(" :.").casefold() in GENERIC_LABELS
