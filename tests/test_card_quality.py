@@ -294,3 +294,37 @@ def test_study_advice_and_constant_time_trivia_are_not_asked(parse_text: Parse) 
             """)
     )
     assert not [n for n in notes if n.kind in ("tip", "complexity")]
+
+
+def test_a_subject_is_defined_once(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Coupling
+
+            ## ADP – Acyclic Dependencies Principle
+            > Allow no cycles in the component dependency graph.
+
+            ## The STAR Framework
+            - **Situation**: Describe the context or challenge you faced.
+            - **Action**: Detail the steps you took to fix it.
+
+            ## Situation
+            - **Purpose**: Set the stage with who, what, where and when.
+            - **Tips**: Be concise and skip jargon.
+
+            ## Interview Prep
+
+            ### Q1: *What is the Acyclic Dependencies Principle (ADP)?*
+            **Answer:** No cycles between components; break them with interfaces.
+
+            ### Q2: *How do you break a dependency cycle?*
+            **Answer:** Put an interface at the boundary and invert one dependency.
+            """)
+    )
+    asked = _asked(notes)
+    # Stated under its own heading first: the interview question defining it again is not asked.
+    assert not any("break them with interfaces" in a for a in asked)
+    assert any("interface at the boundary" in a for a in asked)
+    # "Purpose" under "Situation" says what Situation is, as "Situation: …" did.
+    assert "Set the stage with who, what, where and when." not in asked
+    assert "Be concise and skip jargon." in asked

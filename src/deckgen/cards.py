@@ -49,6 +49,7 @@ from deckgen.wording import (
     MAX_CODE_LINES,
     content_words,
     is_fact_sentence,
+    is_generic_label,
     sentences,
     words,
 )
@@ -794,6 +795,14 @@ def _fact_words(fragment: str, verbs: bool = False) -> set[str]:
     }
 
 
+# "What is X?", "What is meant by X?", "X — what does it state?": a card defining X.
+_DEFINING_PROMPT_RE = re.compile(
+    r"^(?:what (?:is|are) (?:meant by )?(?:the |an? )?(?P<subject>[^?]+)\?"
+    r"|(?P<stated>[^?]+?) — what does it state\?)$",
+    re.I,
+)
+_DEFINING_LABELS = frozenset({"purpose", "definition", "description", "meaning", "role"})
+_LABEL_RE = re.compile(r"^\s*<b>(.*?)</b>\s*:")
 _STAR_SITUATION_RE = re.compile(r"<dt>Situation</dt><dd>(.*?)</dd>", re.S)
 _LI_RE = re.compile(r"<li>((?:(?!</?li>).)*)", re.S)
 
@@ -829,6 +838,11 @@ def _is_repeat(
     return any(len(other) >= 2 and repeats(other) for other in seen)
 
 
+def _initials(stems: set[str]) -> str:
+    """The acronym some stems could spell, in any order ("acycl depen princ" → "adp")."""
+    return "".join(sorted(s[0] for s in stems))
+
+
 @dataclass
 class _Asked:
     """What earlier cards of a lecture said (all their words) and asked (their answers)."""
@@ -836,6 +850,21 @@ class _Asked:
     topic: set[str] = field(default_factory=set)  # the lecture's title words: said everywhere
     said: list[set[str]] = field(default_factory=list)
     answers: list[set[str]] = field(default_factory=list)
+    subjects: list[set[str]] = field(default_factory=list)  # what was defined
+
+    def defined(self, subject: str) -> bool:
+        """Whether ``subject`` was defined before (and remember it): "What is the Acyclic
+        Dependencies Principle (ADP)?" after "ADP – Acyclic Dependencies Principle — what
+        does it state?"; an acronym is its expansion ("ADP: …")."""
+        key = _words_of(subject)
+        if not key:
+            return False
+        for other in self.subjects:
+            small, large = sorted((key, other), key=len)
+            if small == large or (len(small) == 1 and _initials(large - small) in small):
+                return True
+        self.subjects.append(key)
+        return False
 
     def answered(self, hidden: set[str]) -> bool:
         """Whether an earlier card asked for the same thing: the same one-word answer, or
@@ -870,6 +899,12 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
         named = draft.kind in ("concept", "term", "question") or bool(draft.asks)
         if _is_repeat(found, seen.said, named) or seen.answered(found):
             return None
+        defining = _DEFINING_PROMPT_RE.match(plain_text(draft.values.get("Prompt", "")))
+        subject = (defining.group("subject") or defining.group("stated")) if defining else ""
+        # A concept or term of the lecture's own list is its definition, asked however
+        # often the author repeats the name; a later restatement is not.
+        if subject and seen.defined(subject) and draft.kind not in ("concept", "term"):
+            return None
         seen.add(seen.words(answer, facts=False), found)
         return draft
     text = draft.values["Text"]
@@ -888,7 +923,16 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
         # advice verb and the example that dress it.
         item = items.get(int(number), content)
         found, hidden = seen.words(item), seen.words(content)
-        if _is_repeat(found, seen.said, loose=int(number) in items) or seen.answered(hidden):
+        label = plain_text(m.group(1)) if (m := _LABEL_RE.match(item)) else ""
+        # "Purpose: …" under "Situation" says what Situation is, as "Situation: …" did.
+        subject = "" if is_generic_label(label) else label
+        if normalize_name(label) in _DEFINING_LABELS:
+            subject = draft.name[-1]
+        if (
+            _is_repeat(found, seen.said, loose=int(number) in items)
+            or seen.answered(hidden)
+            or (subject and seen.defined(subject))
+        ):
             repeated.add(int(number))
         else:
             seen.add(seen.words(item, facts=False), hidden)
