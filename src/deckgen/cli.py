@@ -808,6 +808,8 @@ def sync_cmd(
     options = build_options(root, media_root, out=out, quiet=quiet, jobs=jobs)
     try:
         with _terminate_as_interrupt():
+            with sync.open_collection(collection):
+                pass  # refused before building when Anki has it open (and again below)
             report = build(list(paths), options, progress=_progress)
             print_diagnostics(report.diagnostics, errors_only=quiet)
             if report.errors:

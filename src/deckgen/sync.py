@@ -281,14 +281,16 @@ def backup_collection(col: Any, path: Path) -> Path:
     folder = path.parent / BACKUP_FOLDER
     try:
         folder.mkdir(exist_ok=True)
-        before = set(folder.iterdir())
-        col.create_backup(backup_folder=str(folder), force=True, wait_for_completion=True)
-        made = sorted(set(folder.iterdir()) - before, key=lambda p: p.stat().st_mtime_ns)
+        made = col.create_backup(backup_folder=str(folder), force=True, wait_for_completion=True)
+        # Anki names a backup by the second (a second backup within it replaces the first).
+        newest = max(
+            folder.glob("backup-*.colpkg"), key=lambda p: p.stat().st_mtime_ns, default=None
+        )
     except Exception as exc:
         raise SyncError(f"{folder}: cannot back the collection up: {exc}") from None
-    if not made:
+    if not made or newest is None:
         raise SyncError(f"{folder}: Anki wrote no backup of {path}; nothing was changed")
-    return made[-1]
+    return newest
 
 
 def apply_sync(col: Any, path: Path, plan: SyncPlan) -> SyncResult:
