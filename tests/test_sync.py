@@ -355,15 +355,21 @@ def test_usage_errors(course: Path, args: list[str], message: str) -> None:
     assert not (course / "decks").exists()  # nothing built
 
 
-def test_without_anki_installed(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sync, "anki_installed", lambda: False)
-    result = run()
-    assert result.exit_code == 1
+def test_without_anki_installed(course: Path) -> None:
+    code = (
+        "import sys; sys.modules['anki'] = None; "  # as if deckgen[sync] were not installed
+        "from deckgen.cli import main; main(prog_name='deckgen')"
+    )
+    args = ["sync", "--collection", "anki/collection.anki2"]
+    result = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=course, capture_output=True, text=True
+    )
+    assert result.returncode == 1
     assert result.stderr == (
         "deckgen: error: sync needs the official anki package, which is not installed; "
         "install it with: pip install 'deckgen[sync]'\n"
     )
-    assert not (course / "decks").exists()
+    assert result.stdout == "" and not (course / "decks").exists()
 
 
 def test_a_lecture_error_syncs_nothing(course: Path) -> None:
