@@ -56,7 +56,15 @@ COMMANDS = [
     ["check"],
     ["preview"],
     ["plan", *DATES],
+    ["sync", "--collection", "collection.anki2"],
 ]
+
+
+def collection_for(folder: Path, command: list[str]) -> None:
+    """An empty Anki collection for ``sync`` to sync into (other commands need none)."""
+    if command[0] == "sync":
+        anki_collection = pytest.importorskip("anki.collection")
+        anki_collection.Collection(str(folder / "collection.anki2")).close()
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -65,6 +73,7 @@ def test_success_is_0_with_the_result_on_stdout(
 ) -> None:
     if command == ["build", "--check"]:
         assert run(good, monkeypatch, "build").exit_code == 0
+    collection_for(good, command)
     result = run(good, monkeypatch, *command)
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() and result.stderr == ""
@@ -74,6 +83,7 @@ def test_success_is_0_with_the_result_on_stdout(
 def test_a_lecture_error_is_1_with_diagnostics_on_stderr(
     broken: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
+    collection_for(broken, command)
     result = run(broken, monkeypatch, *command)
     assert result.exit_code == 1, result.output
     assert "bad.md:2:1: error front-matter" in result.stderr

@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from deckgen import __version__
+from deckgen import __version__, sync
 from deckgen.build import BuildOptions, InterviewTarget, Progress, build, check, collect
 from deckgen.diagnostics import rules_table
 from deckgen.discover import _is_lecture_name as is_lecture_name
@@ -31,6 +31,7 @@ from deckgen.settings import (
     project_media_root,
     unknown_project_keys,
 )
+from deckgen.source import user_path
 
 _PROGRESS_MIN = 10  # show a progress bar from this many lectures on (and only on a terminal)
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -716,6 +717,183 @@ def preview_cmd(
             f"(rendered by {described})"
         )
     sys.exit(1 if report.errors else 0)
+
+
+@main.command("sync")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--collection",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The Anki collection file to sync into (collection.anki2; Anki must be closed).",
+)
+@click.option("--profile", default=None, help="Sync into this Anki profile's collection.")
+@click.option(
+    "--anki-base",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of Anki's profiles (default: ANKI_BASE, else Anki's own for this system).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print what would be added, updated and deleted; change no collection.",
+)
+@click.option(
+    "--keep-removed",
+    is_flag=True,
+    help="Keep the notes of removed items (tagged deckgen::removed) instead of deleting them.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("decks"),
+    show_default=True,
+    help="Folder for the packages (built as `deckgen build` does).",
+)
+@ROOT_OPTION
+@MEDIA_ROOT_OPTION
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Lectures built at once, each in its own process (default: one per core; 1: none).",
+)
+def sync_cmd(
+    paths: tuple[Path, ...],
+    collection: Path | None,
+    profile: str | None,
+    anki_base: Path | None,
+    dry_run: bool,
+    keep_removed: bool,
+    out: Path,
+    root: Path | None,
+    media_root: Path | None,
+    quiet: bool,
+    jobs: int | None,
+) -> None:
+    """Build, then put the decks into an Anki collection (default: lectures/).
+
+    Builds as `deckgen build` does, then imports every package with something new into
+    the collection (--collection FILE, or --profile NAME) with "update if newer" and the
+    deck presets, and deletes the notes of items removed from the lectures. Anki must be
+    closed; a backup is made first. Exit status: 0 synced (or nothing to do), 1 a lecture
+    had an error or the collection could not be synced (then it is unchanged), 2 bad usage.
+    """
+    if (collection is None) == (profile is None):
+        raise click.UsageError(
+            "give the collection to sync into: --collection FILE or --profile NAME"
+        )
+    if anki_base is not None and profile is None:
+        raise click.UsageError("--anki-base only applies with --profile")
+    paths, root = _default_paths(paths, root)
+    try:
+        if profile is not None:
+            collection = sync.profile_collection(profile, sync.anki_base(anki_base))
+        elif collection is not None and not collection.is_file():
+            raise sync.SyncError(f"{collection}: no such collection file")
+    except sync.SyncError as exc:
+        raise click.UsageError(str(exc)) from None
+    assert collection is not None
+    if not sync.anki_installed():
+        click.echo(
+            f"deckgen: error: sync needs the official anki package, which is not installed; "
+            f"{sync.INSTALL_HINT}",
+            err=True,
+        )
+        sys.exit(1)
+    options = build_options(root, media_root, out=out, quiet=quiet, jobs=jobs)
+    try:
+        with _terminate_as_interrupt():
+            with sync.open_collection(collection):
+                pass  # refused before building when Anki has it open (and again below)
+            report = build(list(paths), options, progress=_progress)
+            print_diagnostics(report.diagnostics, errors_only=quiet)
+            if report.errors:
+                click.echo(
+                    "deckgen: error: fix the lectures above before syncing; "
+                    f"{collection} was not changed",
+                    err=True,
+                )
+                sys.exit(1)
+            with sync.open_collection(collection) as col:
+                plan = sync.plan_sync(col, report.packages, keep_removed=keep_removed)
+                result = None
+                if not dry_run and not plan.nothing_to_do:
+                    result = sync.apply_sync(col, collection, plan)
+    except (BuildError, sync.SyncError) as exc:
+        click.echo(f"deckgen: error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo(
+            "deckgen: interrupted; each package Anki imported is in whole (sync again to finish)",
+            err=True,
+        )
+        sys.exit(130)
+    _print_sync(collection, plan, result, dry_run=dry_run, quiet=quiet)
+
+
+def _sync_counts(counts: sync.DeckCounts, dry_run: bool) -> str:
+    """``2 added, 1 updated, 0 deleted`` (with ``dry_run``: ``2 to add, …``)."""
+    if dry_run:
+        return f"{counts.added} to add, {counts.updated} to update, {counts.deleted} to delete"
+    return f"{counts.added} added, {counts.updated} updated, {counts.deleted} deleted"
+
+
+def _print_sync(
+    collection: Path,
+    plan: sync.SyncPlan,
+    result: sync.SyncResult | None,
+    *,
+    dry_run: bool,
+    quiet: bool,
+) -> None:
+    """The result of a sync on stdout: one line per deck, then a summary naming the
+    collection and the backup; warnings on stderr when Anki's importer did otherwise."""
+    where = user_path(collection)
+    packages = _plural(plan.packages, "package")
+    extras = []
+    if plan.note_types:
+        extras.append(_plural(len(plan.note_types), "note type") + " restyled")
+    if plan.kept:
+        extras.append(f"{plan.kept} removed kept (tag:deckgen::removed)")
+    extra = "".join(f", {e}" for e in extras)
+    if result is not None:
+        done = (result.added, result.updated, result.deleted)
+        total = plan.total
+        if done != (total.added, total.updated, total.deleted):
+            click.echo(
+                f"deckgen: warning: Anki's importer did {result.added} added, "
+                f"{result.updated} updated, {result.deleted} deleted, not the counts below",
+                err=True,
+            )
+        if result.conflicting:
+            click.echo(
+                f"deckgen: warning: Anki did not update {_plural(result.conflicting, 'note')} "
+                "whose note type differs in the collection (search the browser for them)",
+                err=True,
+            )
+    if quiet:
+        return
+    for deck, counts in plan.decks.items():
+        click.echo(f"{deck}: {_sync_counts(counts, dry_run)}")
+    if plan.nothing_to_do:
+        click.echo(f"nothing to do: {where} is up to date with {packages}{extra}")
+    elif dry_run:
+        click.echo(
+            f"dry run: {where} would get {_sync_counts(plan.total, False)} from {packages}"
+            f"{extra}; nothing was changed"
+        )
+    else:
+        assert result is not None
+        backup = user_path(result.backup) if result.backup is not None else "none"
+        click.echo(
+            f"synced {packages} into {where}: {_sync_counts(plan.total, False)}{extra} "
+            f"(backup: {backup})"
+        )
 
 
 def _default_paths(
