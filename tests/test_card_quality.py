@@ -328,3 +328,24 @@ def test_a_subject_is_defined_once(parse_text: Parse) -> None:
     # "Purpose" under "Situation" says what Situation is, as "Situation: …" did.
     assert "Set the stage with who, what, where and when." not in asked
     assert "Be concise and skip jargon." in asked
+
+
+def test_a_labelled_list_of_items_is_asked_item_by_item(parse_text: Parse) -> None:
+    [note] = build_notes(
+        parse_text("""
+            # Shop
+
+            ## Architecture
+            - **Classes**:
+              - `Catalog`: Holds product details and prices.
+              - `Checkout`: Turns a cart into a paid order.
+            - **Functionality**: Query products, place orders, notify users by email.
+            - **Question**: “Explain how orders are priced.”
+            """)
+    )
+    text = note.fields[0]
+    hidden = [c for _, c in CLOZE_RE.findall(text)]
+    # Each class is its own card, its name the visible cue; the question is never hidden.
+    assert hidden[:2] == ["Holds product details and prices.", "Turns a cart into a paid order."]
+    assert "Catalog</b>: {{c1::" in text
+    assert "Explain how orders are priced." in CLOZE_RE.sub("", text)

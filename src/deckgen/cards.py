@@ -83,7 +83,7 @@ def normalize_name(name: str) -> str:
 def _entry_html(entry: ListEntry) -> str:
     body = inline_html(entry.text)
     if entry.children:
-        body += "<ul>" + "".join(f"<li>{_entry_html(c)}</li>" for c in entry.children) + "</ul>"
+        body += "<ul>" + "".join(f"<li>{_shown_html(c)}</li>" for c in entry.children) + "</ul>"
     return body
 
 
@@ -128,6 +128,7 @@ _MAX_TIP_WORDS = 30
 _ILLUSTRATION_LABELS = frozenset(
     {"example", "examples", "example question", "scenario", "sample", "e g", "for example"}
 )
+_QUESTION_LABELS = frozenset({"question", "q", "interview question", "prompt"})
 _STUDY_ADVICE_RE = re.compile(
     r"^(?:know|be able to|be ready to|understand|remember|review|expect|study|learn)\b",
     re.I,
@@ -171,6 +172,8 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
             return None
         if normalize_name(entry.label) in _ILLUSTRATION_LABELS:
             return None  # an example illustrates the items around it; it is no fact
+        if normalize_name(entry.label) in _QUESTION_LABELS:
+            return None  # the question is the cue for the answer beside it, never hidden
         return f"<b>{inline_html(entry.label)}</b>: {_cloze(n, _entry_html(entry))}"
     if entry.label:
         return _cloze(n, inline_html(entry.label))
@@ -232,6 +235,13 @@ def _cloze_list(
             inner, inner_ids = _cloze_list(entry.children, most)
             inner = _shift_clozes(inner, len(ids))
             items.append(f"<li>{protect_cloze(inline_html(entry.text))}{inner}</li>")
+            ids += inner_ids
+            continue
+        if entry.label and not plain_text(entry.text).strip() and len(entry.children) >= 2:
+            # "**Classes**:" and a class per sub-item: each sub-item is a fact of its own.
+            inner, inner_ids = _cloze_list(entry.children, most)
+            inner = _shift_clozes(inner, len(ids))
+            items.append(f"<li><b>{protect_cloze(inline_html(entry.label))}</b>:{inner}</li>")
             ids += inner_ids
             continue
         asked = _cloze_item(len(ids) + 1, entry, most)
@@ -974,15 +984,30 @@ def _blank_cloze(hidden: int, match: re.Match[str]) -> str:
 
 _GIVEAWAY_SHARE = 0.6  # of an answer's words already on its own front
 # Words of a page's furniture ("Interview Tips", "Example"): sharing one gives nothing away.
-_FURNITURE_WORDS = frozenset(
+_FURNITURE_STEMS = frozenset(
     w[:5] for w in "tip tips example examples note notes key question answer summary".split()
 )
 
 
-def _without_giveaways(draft: _Draft) -> _Draft | None:
+def _plain_words(fragment: str) -> set[str]:
+    found = _TAG_RE.sub(" ", html.unescape(fragment))
+    return {w for w in content_words(found) if len(w) > 2 and w[:5] not in _FURNITURE_STEMS}
+
+
+def _given(answer: set[str], front: set[str]) -> int:
+    """How many words of ``answer`` the front holds: the same stem, or a shorter word
+    that starts it ("Deeply analyze" under "Dive Deep")."""
+    stems = {f[:5] for f in front}
+    prefixes = {f for f in front if len(f) >= 4}
+    return sum(1 for w in answer if w[:5] in stems or any(w.startswith(p) for p in prefixes))
+
+
+def _without_giveaways(draft: _Draft, topic: frozenset[str] = frozenset()) -> _Draft | None:
     """``draft`` without asking what its own front already says: a cloze whose words the
     rest of the card (its heading, its neighbours, its context) mostly holds is shown,
-    and a card whose every cloze is shown is not made."""
+    and a card whose every cloze is shown is not made (but for tips, which are kept
+    so that no advice is lost). The lecture's ``topic`` (its
+    title's stems) is on every card and gives nothing away."""
     if draft.model == "qa":
         answer = _words_of(draft.values.get("Answer", ""))
         front = _words_of(draft.values.get("Prompt", "") + " " + draft.values.get("Context", ""))
@@ -996,13 +1021,15 @@ def _without_giveaways(draft: _Draft) -> _Draft | None:
     for number in {int(n) for n, _ in CLOZE_RE.findall(text)}:
         hidden = " ".join(c for n, c in CLOZE_RE.findall(text) if int(n) == number)
         rest = CLOZE_RE.sub(partial(_blank_cloze, number), text)
-        answer = _words_of(hidden) - _FURNITURE_WORDS
-        front = _words_of(rest + " " + draft.values.get("Context", "")) - _FURNITURE_WORDS
+        answer = _plain_words(hidden)
+        # The lecture's topic is on every card: only the rest of an answer can be given away.
+        answer = {w for w in answer if w[:5] not in topic} or answer
+        front = _plain_words(rest + " " + draft.values.get("Context", ""))
         # "Highlight [ownership]" under "Amazon (Ownership)"; a table's headers name its cells
         share = 0.5 if len(answer) <= 3 and draft.kind != "table" else _GIVEAWAY_SHARE
-        if answer and len(answer & front) >= max(1, share * len(answer)):
+        if answer and _given(answer, front) >= max(1, share * len(answer)):
             given.add(number)
-    return _shown_instead(draft, given)
+    return _shown_instead(draft, given) or _kept_tips(draft)
 
 
 def _drafts(lecture: Lecture) -> list[_Draft]:
@@ -1014,7 +1041,8 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     ]
     # Document order; ties (several items on one line) keep extraction order.
     drafts.sort(key=lambda d: d.line)
-    drafts = [kept for d in drafts if (kept := _without_giveaways(d)) is not None]
+    topic = frozenset(_words_of(lecture.title))
+    drafts = [kept for d in drafts if (kept := _without_giveaways(d, topic)) is not None]
     # What an earlier card asked (a recap, a story retold) is not asked again.
     seen = _Asked(topic=_words_of(lecture.title))
     return [kept for d in drafts if (kept := _without_repeats(d, seen)) is not None]
