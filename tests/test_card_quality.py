@@ -319,12 +319,18 @@ def test_a_subject_is_defined_once(parse_text: Parse) -> None:
 
             ### Q2: *How do you break a dependency cycle?*
             **Answer:** Put an interface at the boundary and invert one dependency.
+
+            ## Putting the principles together
+            - ADP: Keep the graph free of loops.
+            - Reuse: Share only what is released together.
             """)
     )
     asked = _asked(notes)
     # Stated under its own heading first: the interview question defining it again is not asked.
     assert not any("break them with interfaces" in a for a in asked)
     assert any("interface at the boundary" in a for a in asked)
+    assert "Keep the graph free of loops." not in asked  # "ADP: …" restates ADP
+    assert "Share only what is released together." in asked
     # "Purpose" under "Situation" says what Situation is, as "Situation: …" did.
     assert "Set the stage with who, what, where and when." not in asked
     assert "Be concise and skip jargon." in asked

@@ -812,7 +812,8 @@ _DEFINING_PROMPT_RE = re.compile(
     re.I,
 )
 _DEFINING_LABELS = frozenset({"purpose", "definition", "description", "meaning", "role"})
-_LABEL_RE = re.compile(r"^\s*<b>(.*?)</b>\s*:")
+# An item's label: "<b>Situation</b>: …", or a short cue before ":" ("ADP : {{c1::…}}").
+_LABEL_RE = re.compile(r"^\s*(?:<b>(.*?)</b>|([^<:{}]{1,40}?))\s*:")
 _STAR_SITUATION_RE = re.compile(r"<dt>Situation</dt><dd>(.*?)</dd>", re.S)
 _LI_RE = re.compile(r"<li>((?:(?!</?li>).)*)", re.S)
 
@@ -933,7 +934,7 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
         # advice verb and the example that dress it.
         item = items.get(int(number), content)
         found, hidden = seen.words(item), seen.words(content)
-        label = plain_text(m.group(1)) if (m := _LABEL_RE.match(item)) else ""
+        label = plain_text(m.group(1) or m.group(2)) if (m := _LABEL_RE.match(item)) else ""
         # "Purpose: …" under "Situation" says what Situation is, as "Situation: …" did.
         subject = "" if is_generic_label(label) else label
         if normalize_name(label) in _DEFINING_LABELS:
