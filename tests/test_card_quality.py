@@ -355,3 +355,33 @@ def test_a_labelled_list_of_items_is_asked_item_by_item(parse_text: Parse) -> No
     assert hidden[:2] == ["Holds product details and prices.", "Turns a cart into a paid order."]
     assert "Catalog</b>: {{c1::" in text
     assert "Explain how orders are priced." in CLOZE_RE.sub("", text)
+
+
+def test_the_key_term_is_hidden_not_the_sentence(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Interviews
+
+            ## The Builder Pattern
+            - Keeps the object **immutable** after building.
+            - Handles **defaults** for optional fields.
+
+            ## Mock Interview Format
+            - Simulates a 30–45 minute behavioral interview.
+            - Includes 4–5 questions on leadership and conflict.
+
+            ## Answering Common Questions
+            - **Be Authentic**: Share genuine motivations for the role.
+            - **Align with Values**: Tie answers to the company culture.
+
+            ## Monolith Architecture
+            - **Description**: One application handles every feature.
+            - **Issues**: Limited scalability, tight coupling, slow deployments.
+            """)
+    )
+    asked = _asked(notes)
+    assert {"immutable", "defaults", "30–45 minute", "4–5 questions"} <= set(asked)
+    # An advice label is what its explanation describes: the label is asked.
+    assert {"Be Authentic", "Align with Values"} <= set(asked)
+    # A labelled list of things: one thing per card.
+    assert {"Limited scalability", "tight coupling", "slow deployments"} <= set(asked)

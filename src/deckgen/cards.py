@@ -48,6 +48,7 @@ from deckgen.wording import (
     MAX_ANSWER_WORDS,
     MAX_CODE_LINES,
     content_words,
+    is_concept_label,
     is_fact_sentence,
     is_generic_label,
     sentences,
@@ -128,6 +129,13 @@ _MAX_TIP_WORDS = 30
 _ILLUSTRATION_LABELS = frozenset(
     {"example", "examples", "example question", "scenario", "sample", "e g", "for example"}
 )
+# A range or a number with its unit: "30–45 minute", "4–5 questions", "99.9%", "100 words".
+_QUANTITY_RE = re.compile(
+    r"(?<![\w.$\\-])[~≈<>≤≥]?\d[\d,.]*"
+    r"(?:\s*(?:–|-|to)\s*\d[\d,.]*(?:\s*%|\s+[a-z]+)?"
+    r"|\s*%|\s+(?:minutes?|mins?|seconds?|hours?|days?|weeks?|months?|years?|questions?"
+    r"|words?|times|users|requests|actions|steps))(?![\w$-])"
+)
 _QUESTION_LABELS = frozenset({"question", "q", "interview question", "prompt"})
 _STUDY_ADVICE_RE = re.compile(
     r"^(?:know|be able to|be ready to|understand|remember|review|expect|study|learn)\b",
@@ -164,6 +172,11 @@ def restates(label: str, text: str) -> bool:
     return bool(named) and len(named & _stems(text)) * 2 >= len(named)
 
 
+def _is_slogan(label: str) -> bool:
+    """A label that gives advice ("Be Authentic", "Streamline Processes"), not a name."""
+    return not is_concept_label(label) and not is_generic_label(label)
+
+
 def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str | None:
     """One list item with its fact hidden (a label or a short cue stays visible as the
     cue), or None when the item has no fact short enough to ask for."""
@@ -174,6 +187,11 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
             return None  # an example illustrates the items around it; it is no fact
         if normalize_name(entry.label) in _QUESTION_LABELS:
             return None  # the question is the cue for the answer beside it, never hidden
+        if _is_slogan(entry.label) and entry.text and not entry.children:
+            # "**Be Authentic**: Share genuine motivations": the advice is what its label
+            # names, so the label is asked and its explanation is the cue.
+            shown = protect_cloze(_entry_html(entry))
+            return f"<b>{_cloze(n, inline_html(entry.label))}</b>: {shown}"
         return f"<b>{inline_html(entry.label)}</b>: {_cloze(n, _entry_html(entry))}"
     if entry.label:
         return _cloze(n, inline_html(entry.label))
@@ -196,9 +214,19 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
         hint = protect_cloze(inline_html(hinted.group("hint")))
         return f"{_cloze(n, inline_html(hinted.group('what')))} {hint}"
     spans = _KEY_SPAN_RE.findall(text)
-    if len(words(plain_text(text))) <= most and not (spans and len(words(text)) > 6):
+    size = len(words(plain_text(text)))
+    # The author's bold or code marks the key term: it is hidden, not the sentence
+    # ("Handles **defaults** for optional fields").
+    marked = bool(spans) and size - len(words(plain_text(spans[0]))) >= 2
+    quantity = None if spans else _QUANTITY_RE.search(text)
+    if quantity and size >= 5 and quantity.start() > 0:
+        # "Simulates a 30–45 minute interview": the number is the fact.
+        before, key, after = text[: quantity.start()], quantity.group(), text[quantity.end() :]
+        parts = (protect_cloze(inline_html(before)), _cloze(n, inline_html(key)))
+        return " ".join(p for p in (*parts, protect_cloze(inline_html(after))) if p)
+    if size <= most and not marked:
         return _cloze(n, inline_html(text))
-    if spans:  # the author's bold or code marks the key term
+    if spans:
         key = spans[0]
         before, _, after = text.partition(key)
         return (
@@ -209,6 +237,22 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
             + protect_cloze(inline_html(after))
         ).strip()
     return None
+
+
+_LISTING_SPLIT_RE = re.compile(r",\s*(?:and\s+|or\s+)?")
+
+
+def _listing(entry: ListEntry) -> list[str]:
+    """The parts of a labelled item that only lists things ("**Issues**: Limited
+    scalability, tight coupling, slow deployments."), or [] for any other item."""
+    if not entry.label or entry.children or "(" in entry.text or ";" in entry.text:
+        return []
+    parts = [
+        p.strip() for p in _LISTING_SPLIT_RE.split(entry.text.strip().rstrip(".")) if p.strip()
+    ]
+    if len(parts) < 3 or any(not 1 <= len(p.split()) <= 4 for p in parts):
+        return []
+    return parts
 
 
 def _shift_clozes(text: str, offset: int) -> str:
@@ -243,6 +287,14 @@ def _cloze_list(
             inner = _shift_clozes(inner, len(ids))
             items.append(f"<li><b>{protect_cloze(inline_html(entry.label))}</b>:{inner}</li>")
             ids += inner_ids
+            continue
+        listing = _listing(entry)
+        if listing and _cloze_item(0, entry, most) is not None:
+            # "**Issues**: Limited scalability, tight coupling, slow deployments.": one
+            # fact per card, the label and the other parts as the cue.
+            parts = [_cloze(len(ids) + k, inline_html(p)) for k, p in enumerate(listing, 1)]
+            items.append(f"<li><b>{inline_html(entry.label or '')}</b>: {', '.join(parts)}</li>")
+            ids += [item_id(f"{entry.label} {p}") for p in listing]
             continue
         asked = _cloze_item(len(ids) + 1, entry, most)
         if asked is None:
@@ -819,21 +871,30 @@ _LI_RE = re.compile(r"<li>((?:(?!</?li>).)*)", re.S)
 
 
 def _item_texts(text: str) -> dict[int, str]:
-    """Cloze number → the whole list item it sits in (its own text, not its sub-items)."""
+    """Cloze number → the whole list item it sits in (its own text, not its sub-items),
+    for items that ask one thing."""
     out: dict[int, str] = {}
     for item in _LI_RE.findall(text):
-        for number in {int(n) for n, _ in CLOZE_RE.findall(item)}:
-            out.setdefault(number, CLOZE_RE.sub(r"\2", item))
+        numbers = {int(n) for n, _ in CLOZE_RE.findall(item)}
+        if len(numbers) == 1:  # (the parts of a listing are facts of their own)
+            out.setdefault(numbers.pop(), CLOZE_RE.sub(r"\2", item))
     return out
 
 
 def _is_repeat(
-    found: set[str], seen: list[set[str]], named: bool = False, loose: bool = False
+    found: set[str],
+    seen: list[set[str]],
+    named: bool = False,
+    loose: bool = False,
+    recap: bool = False,
 ) -> bool:
     """Whether an earlier answer already says ``found``: all of a two-word answer,
     ``DUPLICATE_OVERLAP`` of a longer one (and a fair part of the longer of the two,
     so a short cell is no repeat of a long definition that uses its words). The answer
-    of a named thing (a concept, a term) repeats only an answer that is the same."""
+    of a named thing (a concept, a term) repeats only an answer that is the same. A
+    ``recap`` (a list item, an interview question's answer) repeats when most of what it
+    says, three words or more, one earlier card said ("After cooldown, breaker half-opens"
+    after "Half-Open: After cooldown, allow a few test calls")."""
     if len(found) < 2:
         return False
     share = 1.0 if len(found) == 2 else DUPLICATE_OVERLAP
@@ -841,6 +902,8 @@ def _is_repeat(
     def repeats(other: set[str]) -> bool:
         common = len(found & other)
         longer = max(len(found), len(other))
+        if recap and common >= max(3, DUPLICATE_OVERLAP * len(found)):
+            return True
         if named:
             return common >= _SAME_ANSWER * longer
         part = 3 if loose else 2  # whole items carry examples: a smaller share suffices
@@ -908,7 +971,8 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
         found = seen.words(answer)
         # Named things (a concept, a term, a question) differ unless their answers are the same.
         named = draft.kind in ("concept", "term", "question") or bool(draft.asks)
-        if _is_repeat(found, seen.said, named) or seen.answered(found):
+        recap = draft.kind == "question" or bool(draft.asks)
+        if _is_repeat(found, seen.said, named, recap=recap) or seen.answered(found):
             return None
         defining = _DEFINING_PROMPT_RE.match(plain_text(draft.values.get("Prompt", "")))
         subject = (defining.group("subject") or defining.group("stated")) if defining else ""
@@ -916,7 +980,9 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
         # often the author repeats the name; a later restatement is not.
         if subject and seen.defined(subject) and draft.kind not in ("concept", "term"):
             return None
-        seen.add(seen.words(answer, facts=False), found)
+        # What a card says includes what it names ("Half-Open (Test Mode)": …).
+        said = seen.words(answer + " " + draft.values.get("Prompt", ""), facts=False)
+        seen.add(said, found)
         return draft
     text = draft.values["Text"]
     if draft.kind == "star" and "sample" in draft.values.get("Context", "").casefold():
@@ -940,8 +1006,8 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
         if normalize_name(label) in _DEFINING_LABELS:
             subject = draft.name[-1]
         if (
-            _is_repeat(found, seen.said, loose=int(number) in items)
-            or seen.answered(hidden)
+            _is_repeat(found, seen.said, loose=int(number) in items, recap=draft.kind != "table")
+            or (seen.answered(hidden) and draft.kind != "tip")  # (a tip is advice of its own)
             or (subject and seen.defined(subject))
         ):
             repeated.add(int(number))
