@@ -385,3 +385,41 @@ def test_the_key_term_is_hidden_not_the_sentence(parse_text: Parse) -> None:
     assert {"Be Authentic", "Align with Values"} <= set(asked)
     # A labelled list of things: one thing per card.
     assert {"Limited scalability", "tight coupling", "slow deployments"} <= set(asked)
+
+
+def test_prompts_ask_what_the_answer_says(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Systems
+
+            ## RSA: The Foundation
+            RSA is one of the earliest and most widely used asymmetric algorithms. It is old.
+
+            ## Public Key Cryptography in TLS
+            Public key cryptography is fundamental to HTTPS, which secures the web.
+
+            ## What is a Distributed Transaction?
+            A **transaction** is a unit of work executed atomically, all or nothing.
+            In distributed systems, transactions span several services or databases at once.
+
+            ## Bad (Cycle Present)
+            ```java
+            // Module A depends on Module B
+            class A { B b; }
+            ```
+            This creates a cyclic dependency between the two modules.
+
+            ## Routing
+            - Routers forward packets hop by hop across networks.
+            - Eventually the packet reaches the server hosting `example.com`.
+            - Large networks exchange routes with **BGP** at their borders.
+            """)
+    )
+    asked = {re.sub(r"<[^>]+>", "", n.field("Prompt")): n for n in notes if n.model == "qa"}
+    assert "What is RSA?" in asked
+    assert not any("Public Key Cryptography in TLS" in p for p in asked)  # says how it matters
+    dt = asked["What is a Distributed Transaction?"]
+    assert "span several services" in dt.field("Answer")
+    [code] = [n for p, n in asked.items() if "what does this example show?" in p]
+    assert "Module A depends" not in code.field("Prompt")  # the comment would say the answer
+    assert "example.com" not in _asked(notes)

@@ -136,6 +136,8 @@ _QUANTITY_RE = re.compile(
     r"|\s*%|\s+(?:minutes?|mins?|seconds?|hours?|days?|weeks?|months?|years?|questions?"
     r"|words?|times|users|requests|actions|steps))(?![\w$-])"
 )
+# Names that stand for any name (RFC 2606 domains, foo/bar): never the fact asked.
+_PLACEHOLDER_RE = re.compile(r"\bexample\.(?:com|org|net)\b|^`?(?:foo|bar|baz)`?$", re.I)
 _QUESTION_LABELS = frozenset({"question", "q", "interview question", "prompt"})
 _STUDY_ADVICE_RE = re.compile(
     r"^(?:know|be able to|be ready to|understand|remember|review|expect|study|learn)\b",
@@ -213,7 +215,10 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
         # "Highlight rapid action (e.g., …)": the example is the cue.
         hint = protect_cloze(inline_html(hinted.group("hint")))
         return f"{_cloze(n, inline_html(hinted.group('what')))} {hint}"
-    spans = _KEY_SPAN_RE.findall(text)
+    marks = _KEY_SPAN_RE.findall(text)
+    spans = [m for m in marks if not _PLACEHOLDER_RE.search(m)]
+    if marks and not spans:
+        return None  # "… reaches the server hosting `example.com`": no fact marked
     size = len(words(plain_text(text)))
     # The author's bold or code marks the key term: it is hidden, not the sentence
     # ("Handles **defaults** for optional fields").
@@ -365,6 +370,15 @@ _DEFINING_VERBS = frozenset(
 )
 
 
+# What follows "is" in a definition ("X is a …", "X is one of …", "X is how …").
+_DEFINITION_OPENERS = frozenset(
+    """
+    a an the one two three any how when where what used defined called known also often
+    typically usually essentially simply basically responsible
+    """.split()
+)
+
+
 def _defines(sentence: str, subject: str) -> bool:
     """Whether ``sentence`` is about ``subject`` from its first words ("X is …", "The X
     technique uses …", "Popularized by Y, X advocates …"): then it is asked as the
@@ -376,11 +390,15 @@ def _defines(sentence: str, subject: str) -> bool:
         return False
     if opening[0] in _VAGUE_OPENERS:
         return False  # "Most modern collectors are generational": about others, not X
+    verb = next((i for i, w in enumerate(opening[:12]) if w in _DEFINING_VERBS), None)
+    if verb is not None and opening[verb] in ("is", "are"):
+        after = opening[verb + 1] if verb + 1 < len(opening) else ""
+        if after not in _DEFINITION_OPENERS:
+            return False  # "X is fundamental to HTTPS" says how X matters, not what it is
     head = set(opening[: len(words(subject)) + 2])
     if len(named & head) * 3 >= len(named) * 2:
         return True
     # "Popularized by Y, X advocates …": X named before the sentence's verb.
-    verb = next((i for i, w in enumerate(opening[:12]) if w in _DEFINING_VERBS), None)
     return verb is not None and len(named & set(opening[:verb])) * 2 >= len(named)
 
 
@@ -481,6 +499,8 @@ def _term(term: Term, lecture: Lecture) -> _Draft | None:
         definition, more = term.definition, ""
     if len(_stems(definition) - _stems(_split_camel(term.term))) <= 1:
         return None  # "CanCommit: ask if they can commit" asks nothing
+    if words(plain_text(definition))[:1] == ["you"]:
+        return None  # "Paint pixels → you finally see the page": the story, not a term
     if len(words(plain_text(definition))) > MAX_ANSWER_WORDS // 2:
         first = sentences(definition)[0] if sentences(definition) else definition
         if first != definition and len(words(plain_text(first))) >= 4:
@@ -689,9 +709,38 @@ _QUESTION_NUMBER_RE = re.compile(r"^(?:q|question)\s*\d+\s*[:.)-]\s*(?=\S)", re.
 _CODE_HEADING_RE = re.compile(
     r"^(?:code\s+example|example|implementation|java example)\s*[:–—-]\s*(?=\S)", re.I
 )
+_COMMENT_LINE_RE = re.compile(r"^[ \t]*(?://|#(?![!{])|--|/\*|\*).*\n?", re.M)
 _GOOD_ANSWER_WORDS = 25  # what one card should ask for; longer prose is cut to its gist
 _MAX_ASKED_CODE_LINES = 6  # code a candidate can write from memory on a card
 _COMPLEXITY_RE = re.compile(r"\(?\s*(" + BIG_O_RE.pattern + r")\s*\)?")
+
+
+_WHAT_IS_RE = re.compile(r"^\s*what (?:is|are) (?:an? |the )?(.+?)\s*\?\s*$", re.I)
+_NAME_SPLIT_RE = re.compile(r"\s*(?::|–|—|\s-\s)\s*")
+
+
+# A name ending in one of these is one of its kind: "the KISS Principle".
+_KIND_NOUNS = frozenset(
+    "principle technique pattern algorithm protocol model theorem framework method".split()
+)
+
+
+def _mentions(sentence: str, name: str) -> bool:
+    """Whether ``sentence`` names every content word of ``name`` (stems)."""
+    named = {w[:5] for w in content_words(plain_text(name))}
+    said = {w[:5] for w in content_words(plain_text(sentence))}
+    return bool(named) and named <= said
+
+
+def _defined_name(heading: str, sentence: str) -> str:
+    """What a defining sentence defines, named as its heading names it: the part of
+    "RSA: The Foundation" that the sentence opens with ("RSA")."""
+    opening = {w[:5] for w in words(plain_text(sentence))[:12]}
+    for part in _NAME_SPLIT_RE.split(heading):
+        name = subject_name(part)
+        if content_words(name) and {w[:5] for w in content_words(name)} <= opening:
+            return name
+    return subject_name(heading)
 
 
 def _section(section: Section, lecture: Lecture) -> _Draft | None:
@@ -745,11 +794,15 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
         name = _CODE_HEADING_RE.sub("", _COMPLEXITY_RE.sub("", heading)).strip(" :–—-") or heading
         gist, _ = _gist(section.prose)
         lines = section.code.count("\n") + 1 if section.code else 0
+        if gist and not gist[:1].isupper():
+            return None  # "is efficient and …": the tail of a sentence about the code
         if gist and section.shape == "code" and lines <= MAX_CODE_LINES:
-            # Short code on the front, what it does as the answer.
-            code = block_html(f"```{section.language}\n{section.code}\n```")
-            ask = f"<b>{_esc(subject)}</b> — {_esc(name)}: what does this code do?<br>{code}"
-            return qa(ask, block_html(gist), "")
+            # Short code on the front (without the comments that would say the answer),
+            # what it shows as the answer, the code with its comments on the back.
+            bare = _COMMENT_LINE_RE.sub("", section.code).strip("\n")
+            code = block_html(f"```{section.language}\n{bare}\n```")
+            ask = f"<b>{_esc(subject)}</b> — {_esc(name)}: what does this example show?<br>{code}"
+            return qa(ask, block_html(gist), shown if bare != section.code else "")
         if gist:
             return qa(
                 f"<b>{_esc(subject)}</b> — {_esc(name)}: what is the idea?", block_html(gist), shown
@@ -806,12 +859,19 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
             gist, rest = first, _after(prose, first)
         else:
             return None
-    if not gist:
-        return None
-        named = subject_name(heading)
-        prompt = f"{_what_is(named)} <b>{_esc(named)}</b>?"
+        named = _defined_name(heading, first)
+        the = "the " if words(named)[-1:] and words(named)[-1] in _KIND_NOUNS else ""
+        prompt = f"{_what_is(named)} {the}<b>{_esc(named)}</b>?"
         if subject != lecture.title:
             prompt += f" <i>({_esc(subject)})</i>"
+    elif (asked := _WHAT_IS_RE.match(question)) and not _mentions(gist, asked.group(1)):
+        # "What is a Distributed Transaction?" opened by what a plain transaction is:
+        # the answer is the first sentence that speaks of the distributed one.
+        told = next((t for t in sentences(prose) if _mentions(t, asked.group(1))), "")
+        if told:
+            gist, rest = told, _after(prose, told)
+    if not gist:
+        return None
     extra = "\n\n".join(part for part in (rest, section.aside) if part)
     return qa(prompt, block_html(gist), block_html(extra) if extra else "")
 
