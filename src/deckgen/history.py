@@ -34,6 +34,7 @@ import genanki
 
 from deckgen.atomic import read_regular
 from deckgen.model import (
+    CARD_KIND_NOTE_TYPES,
     CLOZE_NUMBER_RE,
     REMOVED_TAG,
     BuildError,
@@ -57,7 +58,8 @@ _GENANKI_FIELD_KEYS = frozenset({"ord", "media", "rtl", "sticky"})  # what genan
 _GENANKI_TEMPLATE_KEYS = frozenset({"ord", "bafmt", "bqfmt", "bfont", "bsize", "did"})
 RETIRED = "~"
 REMOVED_NOTICE = "Removed from the lecture: this note is kept only so you can find and delete it."
-QA_KINDS = frozenset({"concept", "term", "question", "recall", "complexity"})
+# Kinds whose notes are Q&A (the others are cloze), from the card kinds' own table.
+QA_KINDS = frozenset(kind for kind, model in CARD_KIND_NOTE_TYPES.items() if model == "qa")
 
 # A note as the previous package stored it: (fields, tags).
 Stored = tuple[tuple[str, ...], tuple[str, ...]]

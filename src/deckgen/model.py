@@ -28,6 +28,22 @@ CLOZE_NUMBER_RE = re.compile(r"\{\{c(\d+)::")  # the opening of a cloze deletion
 CLOZE_RE = re.compile(r"\{\{c(\d+)::(.*?)(?:::[^}]*)?\}\}", re.S)
 REMOVED_TAG = "deckgen::removed"  # notes kept for items that left their lecture
 
+# Every kind of card, with the note type its notes use (a ``recall`` card is Q&A, or a
+# cloze for a list): the names :data:`deckgen.cards.CARD_KINDS` drafts, in its order. The
+# history stage rebuilds a removed note whose old package is unreadable with its kind's
+# note type; a kind that is not here (an older deckgen's) is taken to be a cloze.
+CARD_KIND_NOTE_TYPES: dict[str, str] = {
+    "concept": "qa",
+    "term": "qa",
+    "question": "qa",
+    "strategy": "cloze",
+    "star": "cloze",
+    "tip": "cloze",
+    "table": "cloze",
+    "complexity": "qa",
+    "recall": "qa",
+}
+
 
 class BuildError(Exception):
     """A problem with the build as a whole (bad paths, unwritable output)."""
@@ -237,8 +253,7 @@ class LectureJob:
 class NoteSpec:
     """One note, ready for the package stage."""
 
-    # objective | concept | term | question | strategy | star | tip | table | recall
-    kind: str
+    kind: str  # a key of CARD_KIND_NOTE_TYPES (or an older deckgen's, on a removed note)
     key: str  # structural identity
     guid: str
     model: str  # "qa" | "cloze"
