@@ -110,10 +110,10 @@ def _build(
                 lock = history.to_bytes(b.lecture_key for b in built)
                 lock_sha = hashlib.sha256(lock).hexdigest()
                 if lock != history.data:
-                    output.stage(history.path, lock, "lock file")
-            output.commit()
+                    output.staged.stage(history.path, lock, "lock file")
+            output.staged.commit()
         finally:
-            output.discard()  # anything not committed (an error or an interrupt)
+            output.staged.discard()  # anything not committed (an error or an interrupt)
         if options.bundle is None and not options.check:
             for lecture in built:
                 lock_digest = entries_digest((k, history.stamped[k]) for k in lecture.keys)

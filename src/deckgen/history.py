@@ -42,6 +42,7 @@ from deckgen.model import (
     Lecture,
     NoteSpec,
     Stamps,
+    Stored,
 )
 from deckgen.notetypes import NOTE_TYPES, cloze_deletion, escape_text, field_names, model_for
 from deckgen.source import user_path
@@ -60,9 +61,6 @@ RETIRED = "~"
 REMOVED_NOTICE = "Removed from the lecture: this note is kept only so you can find and delete it."
 # Kinds whose notes are Q&A (the others are cloze), from the card kinds' own table.
 QA_KINDS = frozenset(kind for kind, model in CARD_KIND_NOTE_TYPES.items() if model == "qa")
-
-# A note as the previous package stored it: (fields, tags).
-Stored = tuple[tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True)

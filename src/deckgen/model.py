@@ -306,6 +306,11 @@ class DeckSpec:
     media: dict[str, bytes] = field(default_factory=dict)  # packaged name → content
 
 
+# A note as a package stored it: (fields, tags); the history stage keeps a removed
+# item's note as the last package had it (read back by the output stage).
+Stored = tuple[tuple[str, ...], tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class Stamps:
     """Modification times from the note history: note GUID → seconds, note type → seconds."""

@@ -70,7 +70,7 @@ def stream(
         # Two lectures share note keys only when they share an id: both are dropped below.
         history.stamped.update(lecture.stamped)
         if lecture.data is not None:
-            output.stage(lecture.job.output, lecture.data, "package")
+            output.staged.stage(lecture.job.output, lecture.data, "package")
         lecture.data, lecture.stamped = None, {}
         built.append(lecture)
     keys = {b.job.rel: b.lecture_key for b in built}
@@ -80,7 +80,7 @@ def stream(
         ids = {b.lecture_key for b in built if b.job.rel in dropped}
         for lecture in built:
             if lecture.job.rel in dropped and lecture.state == "differs":
-                output.unstage(lecture.job.output)
+                output.staged.unstage(lecture.job.output)
         for key in [k for k in history.stamped if key_lecture(k) in ids]:
             del history.stamped[key]
         built = [b for b in built if b.job.rel not in dropped]
