@@ -22,7 +22,7 @@ from typing import Any
 
 from deckgen.atomic import sweep
 from deckgen.discover import discover
-from deckgen.history import History, entries_digest
+from deckgen.history import History, NewLock
 from deckgen.incremental import Incremental
 from deckgen.model import (
     BuildError,
@@ -92,6 +92,7 @@ def _build(
             # Temporary files of a build that was killed (a bundle's folder: only beside it).
             sweep(output.folder, deep=options.bundle is None)
         history = History(output.folder)
+        lock = NewLock(history)
         reuse = not (options.force or options.check or options.bundle or options.interview)
         cache = Incremental(options.out, reuse, history.sha, history.lecture_digest)
         jobs = _discover(paths, options, history, cache, report)
@@ -99,24 +100,24 @@ def _build(
         built: list[Built] = []
         try:
             if hold:
-                built = batch(jobs, options, history, cache, output, progress)
+                built = batch(jobs, options, lock, cache, output, progress)
             else:
-                built = stream(jobs, options, history, cache, output, progress)
+                built = stream(jobs, options, lock, cache, output, progress)
             orphans: list[str] = []
             if all(p.is_dir() for p in paths):  # a whole lecture tree: look for orphans
                 orphans = output.orphans(jobs, None if built else cache.known_orphans())
             lock_sha = history.sha
             if built:  # only rebuilt lectures can change the lock
-                lock = history.to_bytes(b.lecture_key for b in built)
-                lock_sha = hashlib.sha256(lock).hexdigest()
-                if lock != history.data:
-                    output.staged.stage(history.path, lock, "lock file")
+                data = lock.to_bytes(b.lecture_key for b in built)
+                lock_sha = hashlib.sha256(data).hexdigest()
+                if data != history.data:
+                    output.staged.stage(history.path, data, "lock file")
             output.staged.commit()
         finally:
             output.staged.discard()  # anything not committed (an error or an interrupt)
         if options.bundle is None and not options.check:
             for lecture in built:
-                lock_digest = entries_digest((k, history.stamped[k]) for k in lecture.keys)
+                lock_digest = lock.lecture_digest(lecture.keys)
                 cache.remember(lecture, lecture.lecture_key, lock_digest)  # type: ignore[arg-type]
             cache.save(lock_sha, orphans)
     return report
@@ -162,7 +163,8 @@ def collect(
     cache = Incremental(options.out, False, history.sha, history.lecture_digest)
     jobs = _discover(paths, options, history, cache, report)
     report.lectures = len(jobs)
-    outcomes = lecture_outcomes(jobs, options, history, cache, report, progress, package=False)
+    lock = NewLock(history)
+    outcomes = lecture_outcomes(jobs, options, lock, cache, report, progress, package=False)
     results = [o.result for o in outcomes if o.result is not None]
     results = unique_results(jobs, results, cache, report)
     for result in results:

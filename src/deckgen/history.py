@@ -14,7 +14,8 @@ cloze number belongs to:
 * An item that leaves its lecture keeps its note, flagged and tagged, so the user can
   find and delete it (:func:`removed_note`).
 
-The lock is sorted, tab-separated text so that diffs in review are readable.
+The lock is sorted, tab-separated text so that diffs in review are readable. A build
+reads it as :class:`History` and writes the next one as :class:`NewLock`.
 """
 
 from __future__ import annotations
@@ -438,7 +439,9 @@ def removed_note(
 
 
 class History:
-    """The lock as the last build left it in ``folder``, and the times this build stamps."""
+    """The lock as the last build left it in ``folder``: each note's identity so far, the
+    numbers of its clozes, the items that left their lecture. What this build stamps is
+    in :class:`NewLock`."""
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / LOCK_NAME
@@ -449,8 +452,6 @@ class History:
         except OSError as exc:  # a folder, no permission: never mistaken for a new lock
             raise LockError(f"{self.path}: cannot read the lock file: {exc.strerror}") from None
         self.sha = hashlib.sha256(self.data or b"").hexdigest()
-        self.now = build_time()
-        self.stamped: dict[str, LockEntry] = {}
 
     @cached_property
     def entries(self) -> dict[str, LockEntry]:
@@ -471,6 +472,10 @@ class History:
     def lecture_ids(self) -> set[str]:
         """The lectures the lock holds notes of (their ids)."""
         return set(self.by_lecture)
+
+    def lecture_digest(self, lecture_id: str) -> str:
+        """Digest of one lecture's lock entries as the last build left them."""
+        return entries_digest(self.by_lecture.get(lecture_id, {}).items())
 
     def keep_cloze_numbers(self, notes: list[NoteSpec]) -> list[NoteSpec]:
         """The notes, each cloze item numbered as in the last build."""
@@ -515,31 +520,45 @@ class History:
                 )
         return out
 
+
+class NewLock:
+    """The lock this build writes: the modification times it stamps on note types and
+    notes (see :func:`modified_time`), over the last build's lock (``history``).
+
+    ``now`` is the build's time (:func:`build_time`); the build's worker processes each
+    stamp their lectures with the build's ``now`` and hand their entries back (see
+    :attr:`stamped`), so the lock is the same for any number of them.
+    """
+
+    def __init__(self, history: History, now: int | None = None) -> None:
+        self.history = history
+        self.now = build_time() if now is None else now
+        self.stamped: dict[str, LockEntry] = {}  # by note key; note types under @notetype
+
     def stamp(self, notes: Iterable[NoteSpec]) -> Stamps:
-        """Give the note types and ``notes`` their modification times (see
-        :func:`modified_time`); returns the times of everything stamped so far."""
+        """Give the note types and ``notes`` their modification times; returns the times
+        of everything stamped so far."""
+        old = self.history.entries
         if not self.stamped:
             for name in NOTE_TYPES:
                 key, digest = NOTETYPE_KEY.format(name), notetype_digest(name)
-                modified = modified_time(self.entries.get(key), digest, self.now)
+                modified = modified_time(old.get(key), digest, self.now)
                 self.stamped[key] = LockEntry(str(model_for(name).model_id), modified, digest)
         for note in notes:
             digest = content_digest(note)
-            modified = modified_time(self.entries.get(note.key), digest, self.now)
+            modified = modified_time(old.get(note.key), digest, self.now)
             self.stamped[note.key] = LockEntry(note.guid, modified, digest, note.cloze_slots)
         types = {name: self.stamped[NOTETYPE_KEY.format(name)].modified for name in NOTE_TYPES}
         times = {e.guid: e.modified for k, e in self.stamped.items() if not k.startswith("@")}
         return Stamps(times, types)
 
-    def lecture_digest(self, lecture_id: str, notes: Sequence[NoteSpec] | None = None) -> str:
-        """Digest of one lecture's lock entries: as the last build left them, or, given the
-        lecture's notes, as this build stamped them."""
-        if notes is None:
-            return entries_digest(self.by_lecture.get(lecture_id, {}).items())
-        return entries_digest((n.key, self.stamped[n.key]) for n in notes)
+    def lecture_digest(self, keys: Iterable[str]) -> str:
+        """Digest of one rebuilt lecture's lock entries (its notes' ``keys``) as stamped."""
+        return entries_digest((key, self.stamped[key]) for key in keys)
 
     def to_bytes(self, rebuilt: Iterable[str]) -> bytes:
         """The new lock: the stamped entries, and the old ones of lectures not rebuilt."""
         rebuilt = set(rebuilt)
-        kept = {k: e for k, e in self.entries.items() if key_lecture(k) not in rebuilt}
+        old = self.history.entries
+        kept = {k: e for k, e in old.items() if key_lecture(k) not in rebuilt}
         return format_lock({**kept, **self.stamped}).encode("utf-8")
