@@ -366,16 +366,18 @@ def renumber_clozes(note: NoteSpec, previous: Sequence[str]) -> NoteSpec:
         if assigned[j] is None:
             pool = spare.get(ident) or retired.get(ident)
             if pool:
-                assigned[j] = pool.pop(0)
-                taken.add(assigned[j])
+                number = pool.pop(0)
+                assigned[j] = number
+                taken.add(number)
     # Items edited in place: pair what is left of each replaced stretch, in order.
     for tag, i1, i2, j1, j2 in opcodes:
         if tag == "replace":
             old = [n for n, _ in live[i1:i2] if n not in taken]
             for j in range(j1, j2):
                 if assigned[j] is None and old:
-                    assigned[j] = old.pop(0)
-                    taken.add(assigned[j])
+                    number = old.pop(0)
+                    assigned[j] = number
+                    taken.add(number)
     highest = max([n for n, _ in live] + [n for ns in retired.values() for n in ns] + [0])
     for j in range(len(current)):
         if assigned[j] is None:
