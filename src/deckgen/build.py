@@ -7,18 +7,17 @@ own module: :mod:`~deckgen.discover`, :mod:`~deckgen.incremental`,
 :mod:`~deckgen.history`, :mod:`~deckgen.settings` and :mod:`~deckgen.output`; the
 lectures themselves run through :mod:`~deckgen.pipeline` (in :mod:`~deckgen.parallel`'s
 worker processes).
-The CLI calls :func:`build` and prints its :class:`~deckgen.model.BuildReport`.
+The CLI calls :func:`build` with :class:`~deckgen.model.BuildOptions` and prints its
+:class:`~deckgen.model.BuildReport`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
-from datetime import date
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from deckgen.atomic import sweep
 from deckgen.discover import discover
@@ -26,9 +25,12 @@ from deckgen.history import History, NewLock
 from deckgen.incremental import Incremental
 from deckgen.model import (
     BuildError,
+    BuildOptions,
     BuildReport,
+    InterviewTarget,
     LectureJob,
     LectureResult,
+    Progress,
 )
 from deckgen.output import Bundle, Output, PackageTree, exclusive
 from deckgen.parallel import (
@@ -36,36 +38,11 @@ from deckgen.parallel import (
     lecture_settings,
 )
 from deckgen.pipeline import batch, lecture_outcomes, stream, unique_results
-from deckgen.settings import DeckSettings
 from deckgen.smells import profile
 from deckgen.source import user_path
 
-Progress = Callable[[Sequence[LectureJob]], AbstractContextManager[Iterable[LectureJob]]]
-
-
-@dataclass(frozen=True)
-class InterviewTarget:
-    """Derive new cards/day so every card is introduced ``ready_days`` before ``interview``."""
-
-    interview: date
-    today: date
-    ready_days: int = 7
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """How to build: where packages go, deck options, and which shortcuts are allowed."""
-
-    out: Path = Path("decks")
-    bundle: Path | None = None
-    root: Path | None = None
-    force: bool = False  # ignore the incremental cache
-    check: bool = False  # write nothing; report what is out of date
-    project: DeckSettings = field(default_factory=DeckSettings)  # Anki defaults + [tool.deckgen]
-    flags: dict[str, Any] = field(default_factory=dict)  # deck options from the command line
-    interview: InterviewTarget | None = None
-    media_root: Path | None = None  # where site-absolute image paths (/images/x.png) resolve
-    jobs: int | None = None  # worker processes (None: one per core; 1: none, all in-process)
+# The build's API (its option types live in model, beside every type a stage shares).
+__all__ = ["BuildOptions", "InterviewTarget", "Progress", "build", "check", "collect"]
 
 
 def build(

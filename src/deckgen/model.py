@@ -6,14 +6,18 @@ and the output stage writes them as :class:`DeckSpec` decks. Text fields of the
 lecture model hold *Markdown source* (inline or block); rendering to HTML happens
 later, in :mod:`deckgen.render`. Every item carries ``line``, the 1-based line in the
 lecture file where it starts, so cards and diagnostics can point back to the source.
-No stage imports another stage's module for a type: they all meet here.
+The build's own options (:class:`BuildOptions`) cross into every stage that runs a
+lecture, so they are here too. No stage imports another stage's module for a type:
+they all meet here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -345,3 +349,33 @@ class BuildReport:
     def warnings(self) -> int:
         """Number of warning diagnostics."""
         return sum(d.severity == "warning" for d in self.diagnostics)
+
+
+# --- how to build -------------------------------------------------------------------------
+
+Progress = Callable[[Sequence[LectureJob]], AbstractContextManager[Iterable[LectureJob]]]
+
+
+@dataclass(frozen=True)
+class InterviewTarget:
+    """Derive new cards/day so every card is introduced ``ready_days`` before ``interview``."""
+
+    interview: date
+    today: date
+    ready_days: int = 7
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: where packages go, deck options, and which shortcuts are allowed."""
+
+    out: Path = Path("decks")
+    bundle: Path | None = None
+    root: Path | None = None
+    force: bool = False  # ignore the incremental cache
+    check: bool = False  # write nothing; report what is out of date
+    project: DeckSettings = field(default_factory=DeckSettings)  # Anki defaults + [tool.deckgen]
+    flags: dict[str, Any] = field(default_factory=dict)  # deck options from the command line
+    interview: InterviewTarget | None = None
+    media_root: Path | None = None  # where site-absolute image paths (/images/x.png) resolve
+    jobs: int | None = None  # worker processes (None: one per core; 1: none, all in-process)

@@ -22,13 +22,14 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from deckgen.atomic import signals_held
 from deckgen.cards import build_notes
 from deckgen.discover import deck_name
 from deckgen.history import History, LockEntry, NewLock, anki_limits, lecture_key
 from deckgen.model import (
+    BuildOptions,
     BuildReport,
     DeckSpec,
     Diagnostic,
@@ -42,9 +43,6 @@ from deckgen.parse import parse_lecture
 from deckgen.render import MediaContext, collecting_media
 from deckgen.settings import DeckSettings, SettingsError, apply
 from deckgen.source import LectureError, Source, read_source, user_path
-
-if TYPE_CHECKING:
-    from deckgen.build import BuildOptions
 
 
 def default_jobs() -> int:

@@ -12,18 +12,21 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from deckgen.cards import position_gap
 from deckgen.history import NewLock, id_problems, key_lecture, lecture_key
 from deckgen.incremental import CacheEntry, Incremental, context_digest, input_digest
 from deckgen.model import (
     BuildError,
+    BuildOptions,
     BuildReport,
     DeckSpec,
     Diagnostic,
+    InterviewTarget,
     LectureJob,
     LectureResult,
+    Progress,
 )
 from deckgen.output import Output
 from deckgen.parallel import (
@@ -38,9 +41,6 @@ from deckgen.parallel import (
     lecture_settings,
 )
 from deckgen.source import LectureError, read_bytes, user_path
-
-if TYPE_CHECKING:  # (the build's own types; the build imports this module)
-    from deckgen.build import BuildOptions, InterviewTarget, Progress
 
 
 def stream(
