@@ -27,7 +27,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from deckgen.model import (
     BuildError,
     Diagnostic,
     Lecture,
+    LockEntry,
     NoteSpec,
     Stamps,
     Stored,
@@ -62,16 +63,6 @@ RETIRED = "~"
 REMOVED_NOTICE = "Removed from the lecture: this note is kept only so you can find and delete it."
 # Kinds whose notes are Q&A (the others are cloze), from the card kinds' own table.
 QA_KINDS = frozenset(kind for kind, model in CARD_KIND_NOTE_TYPES.items() if model == "qa")
-
-
-@dataclass(frozen=True)
-class LockEntry:
-    """What the lock remembers about one note."""
-
-    guid: str
-    modified: int
-    digest: str
-    clozes: tuple[str, ...] = ()  # cloze notes: NoteSpec.cloze_slots ("number:item-id", …)
 
 
 # --- identity ------------------------------------------------------------------------------

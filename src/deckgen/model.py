@@ -310,6 +310,17 @@ class DeckSpec:
     media: dict[str, bytes] = field(default_factory=dict)  # packaged name → content
 
 
+@dataclass(frozen=True)
+class LockEntry:
+    """What the lock (see :mod:`deckgen.history`) remembers about one note: a worker
+    stamps these for its lecture's notes, and the build writes them into the lock."""
+
+    guid: str
+    modified: int
+    digest: str
+    clozes: tuple[str, ...] = ()  # cloze notes: NoteSpec.cloze_slots ("number:item-id", …)
+
+
 # A note as a package stored it: (fields, tags); the history stage keeps a removed
 # item's note as the last package had it (read back by the output stage).
 Stored = tuple[tuple[str, ...], tuple[str, ...]]

@@ -27,7 +27,7 @@ from typing import Any
 from deckgen.atomic import signals_held
 from deckgen.cards import build_notes
 from deckgen.discover import deck_name
-from deckgen.history import History, LockEntry, NewLock, anki_limits, lecture_key
+from deckgen.history import History, NewLock, anki_limits, lecture_key
 from deckgen.model import (
     BuildOptions,
     BuildReport,
@@ -36,6 +36,7 @@ from deckgen.model import (
     Lecture,
     LectureJob,
     LectureResult,
+    LockEntry,
     NoteSpec,
 )
 from deckgen.output import compare, package_data, previous_notes
