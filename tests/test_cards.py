@@ -248,3 +248,27 @@ def test_cloze_numbers_follow_items_not_positions(parse_text: Parse) -> None:
     assert replace(first, cloze_slots=()) == renumber_clozes(
         replace(first, cloze_slots=()), ("1:x",)
     )
+
+
+def test_card_kinds_have_one_registry() -> None:
+    """Every kind cards drafts is registered with its note type in model.py, and history
+    derives from it which removed notes are Q&A (no list of kinds of its own)."""
+    from conftest import LECTURES
+    from deckgen.cards import CARD_KINDS
+    from deckgen.history import QA_KINDS, removed_note
+    from deckgen.model import CARD_KIND_NOTE_TYPES
+    from deckgen.parse import parse_lecture
+    from deckgen.source import read_source
+
+    assert [kind for kind, _, _ in CARD_KINDS] == list(CARD_KIND_NOTE_TYPES)
+    assert {k for k, m in CARD_KIND_NOTE_TYPES.items() if m == "qa"} == QA_KINDS
+    seen: set[tuple[str, str]] = set()
+    for path in sorted(LECTURES.rglob("*.md")):
+        if path.name != "README.md":
+            lecture = parse_lecture(read_source(path, LECTURES))
+            seen |= {(n.kind, n.model) for n in build_notes(lecture)}
+    for kind, model in seen:  # a recall card may be a cloze (a list), no other kind varies
+        assert model == CARD_KIND_NOTE_TYPES[kind] or (kind, model) == ("recall", "cloze")
+    lecture = parse_lecture(read_source(next(LECTURES.rglob("0*.md")), LECTURES))
+    for kind, model in [*CARD_KIND_NOTE_TYPES.items(), ("objective", "cloze")]:
+        assert removed_note(f"x|{kind}|name", "g", lecture, 0, None).model == model

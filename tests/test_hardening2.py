@@ -413,6 +413,35 @@ def test_anki_accepts_cloze_numbers_up_to_the_limit(tmp_path: Path) -> None:
         col.close()
 
 
+def test_deckgen_packages_the_highest_cloze_anki_accepts(tmp_path: Path) -> None:
+    """deckgen's own package writer (not genanki's) at the limit imports into real Anki,
+    and the build refuses the next number (anki_limits) before any package is made."""
+    from ankicol import import_apkg, open_collection
+    from deckgen.history import MAX_CLOZE_NUMBER, anki_limits
+    from deckgen.model import DeckSpec, NoteSpec, Stamps
+    from deckgen.notetypes import field_names
+    from deckgen.output import package_data
+
+    def note(number: int) -> NoteSpec:
+        text = "{{c1::first}} {{c" + str(number) + "::last}}"
+        fields = (text,) + ("",) * (len(field_names("cloze")) - 1)
+        return NoteSpec("tip", f"l|tip|{number}", f"g{number}", "cloze", fields, (), 1, 1)
+
+    at_limit = note(MAX_CLOZE_NUMBER)
+    assert anki_limits([at_limit]) == ""
+    assert "65537" in anki_limits([note(MAX_CLOZE_NUMBER + 1)])
+    stamps = Stamps({at_limit.guid: 1_700_000_000}, {"cloze": 1_700_000_000})
+    apkg = tmp_path / "limit.apkg"
+    apkg.write_bytes(package_data([DeckSpec("Limit", [at_limit])], stamps))
+    col = open_collection(tmp_path / "col")
+    try:
+        assert import_apkg(col, apkg).new == 1
+        ords = sorted(col.get_card(c).ord for c in col.find_cards(""))
+        assert ords == [0, MAX_CLOZE_NUMBER - 1]
+    finally:
+        col.close()
+
+
 def test_cloze_number_beyond_anki_is_refused(tmp_path: Path) -> None:
     lock, lines = _built(tmp_path)
     row = _cloze_row(lines)

@@ -7,28 +7,30 @@ own module: :mod:`~deckgen.discover`, :mod:`~deckgen.incremental`,
 :mod:`~deckgen.history`, :mod:`~deckgen.settings` and :mod:`~deckgen.output`; the
 lectures themselves run through :mod:`~deckgen.pipeline` (in :mod:`~deckgen.parallel`'s
 worker processes).
-The CLI calls :func:`build` and prints its :class:`~deckgen.model.BuildReport`.
+The CLI calls :func:`build` with :class:`~deckgen.model.BuildOptions` and prints its
+:class:`~deckgen.model.BuildReport`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
-from datetime import date
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from deckgen.atomic import sweep
 from deckgen.discover import discover
-from deckgen.history import History, entries_digest
+from deckgen.history import History, NewLock
 from deckgen.incremental import Incremental
 from deckgen.model import (
     BuildError,
+    BuildOptions,
     BuildReport,
+    InterviewTarget,
     LectureJob,
     LectureResult,
+    Progress,
 )
 from deckgen.output import Bundle, Output, PackageTree, exclusive
 from deckgen.parallel import (
@@ -36,36 +38,11 @@ from deckgen.parallel import (
     lecture_settings,
 )
 from deckgen.pipeline import batch, lecture_outcomes, stream, unique_results
-from deckgen.settings import DeckSettings
 from deckgen.smells import profile
 from deckgen.source import user_path
 
-Progress = Callable[[Sequence[LectureJob]], AbstractContextManager[Iterable[LectureJob]]]
-
-
-@dataclass(frozen=True)
-class InterviewTarget:
-    """Derive new cards/day so every card is introduced ``ready_days`` before ``interview``."""
-
-    interview: date
-    today: date
-    ready_days: int = 7
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """How to build: where packages go, deck options, and which shortcuts are allowed."""
-
-    out: Path = Path("decks")
-    bundle: Path | None = None
-    root: Path | None = None
-    force: bool = False  # ignore the incremental cache
-    check: bool = False  # write nothing; report what is out of date
-    project: DeckSettings = field(default_factory=DeckSettings)  # Anki defaults + [tool.deckgen]
-    flags: dict[str, Any] = field(default_factory=dict)  # deck options from the command line
-    interview: InterviewTarget | None = None
-    media_root: Path | None = None  # where site-absolute image paths (/images/x.png) resolve
-    jobs: int | None = None  # worker processes (None: one per core; 1: none, all in-process)
+# The build's API (its option types live in model, beside every type a stage shares).
+__all__ = ["BuildOptions", "InterviewTarget", "Progress", "build", "check", "collect"]
 
 
 def build(
@@ -92,6 +69,7 @@ def _build(
             # Temporary files of a build that was killed (a bundle's folder: only beside it).
             sweep(output.folder, deep=options.bundle is None)
         history = History(output.folder)
+        lock = NewLock(history)
         reuse = not (options.force or options.check or options.bundle or options.interview)
         cache = Incremental(options.out, reuse, history.sha, history.lecture_digest)
         jobs = _discover(paths, options, history, cache, report)
@@ -99,24 +77,24 @@ def _build(
         built: list[Built] = []
         try:
             if hold:
-                built = batch(jobs, options, history, cache, output, progress)
+                built = batch(jobs, options, lock, cache, output, progress)
             else:
-                built = stream(jobs, options, history, cache, output, progress)
+                built = stream(jobs, options, lock, cache, output, progress)
             orphans: list[str] = []
             if all(p.is_dir() for p in paths):  # a whole lecture tree: look for orphans
                 orphans = output.orphans(jobs, None if built else cache.known_orphans())
             lock_sha = history.sha
             if built:  # only rebuilt lectures can change the lock
-                lock = history.to_bytes(b.lecture_key for b in built)
-                lock_sha = hashlib.sha256(lock).hexdigest()
-                if lock != history.data:
-                    output.stage(history.path, lock, "lock file")
-            output.commit()
+                data = lock.to_bytes(b.lecture_key for b in built)
+                lock_sha = hashlib.sha256(data).hexdigest()
+                if data != history.data:
+                    output.staged.stage(history.path, data, "lock file")
+            output.staged.commit()
         finally:
-            output.discard()  # anything not committed (an error or an interrupt)
+            output.staged.discard()  # anything not committed (an error or an interrupt)
         if options.bundle is None and not options.check:
             for lecture in built:
-                lock_digest = entries_digest((k, history.stamped[k]) for k in lecture.keys)
+                lock_digest = lock.lecture_digest(lecture.keys)
                 cache.remember(lecture, lecture.lecture_key, lock_digest)  # type: ignore[arg-type]
             cache.save(lock_sha, orphans)
     return report
@@ -162,7 +140,8 @@ def collect(
     cache = Incremental(options.out, False, history.sha, history.lecture_digest)
     jobs = _discover(paths, options, history, cache, report)
     report.lectures = len(jobs)
-    outcomes = lecture_outcomes(jobs, options, history, cache, report, progress, package=False)
+    lock = NewLock(history)
+    outcomes = lecture_outcomes(jobs, options, lock, cache, report, progress, package=False)
     results = [o.result for o in outcomes if o.result is not None]
     results = unique_results(jobs, results, cache, report)
     for result in results:

@@ -14,7 +14,8 @@ cloze number belongs to:
 * An item that leaves its lecture keeps its note, flagged and tagged, so the user can
   find and delete it (:func:`removed_note`).
 
-The lock is sorted, tab-separated text so that diffs in review are readable.
+The lock is sorted, tab-separated text so that diffs in review are readable. A build
+reads it as :class:`History` and writes the next one as :class:`NewLock`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
@@ -34,13 +35,16 @@ import genanki
 
 from deckgen.atomic import read_regular
 from deckgen.model import (
+    CARD_KIND_NOTE_TYPES,
     CLOZE_NUMBER_RE,
     REMOVED_TAG,
     BuildError,
     Diagnostic,
     Lecture,
+    LockEntry,
     NoteSpec,
     Stamps,
+    Stored,
 )
 from deckgen.notetypes import NOTE_TYPES, cloze_deletion, escape_text, field_names, model_for
 from deckgen.source import user_path
@@ -57,20 +61,8 @@ _GENANKI_FIELD_KEYS = frozenset({"ord", "media", "rtl", "sticky"})  # what genan
 _GENANKI_TEMPLATE_KEYS = frozenset({"ord", "bafmt", "bqfmt", "bfont", "bsize", "did"})
 RETIRED = "~"
 REMOVED_NOTICE = "Removed from the lecture: this note is kept only so you can find and delete it."
-QA_KINDS = frozenset({"concept", "term", "question", "recall", "complexity"})
-
-# A note as the previous package stored it: (fields, tags).
-Stored = tuple[tuple[str, ...], tuple[str, ...]]
-
-
-@dataclass(frozen=True)
-class LockEntry:
-    """What the lock remembers about one note."""
-
-    guid: str
-    modified: int
-    digest: str
-    clozes: tuple[str, ...] = ()  # cloze notes: NoteSpec.cloze_slots ("number:item-id", …)
+# Kinds whose notes are Q&A (the others are cloze), from the card kinds' own table.
+QA_KINDS = frozenset(kind for kind, model in CARD_KIND_NOTE_TYPES.items() if model == "qa")
 
 
 # --- identity ------------------------------------------------------------------------------
@@ -365,16 +357,18 @@ def renumber_clozes(note: NoteSpec, previous: Sequence[str]) -> NoteSpec:
         if assigned[j] is None:
             pool = spare.get(ident) or retired.get(ident)
             if pool:
-                assigned[j] = pool.pop(0)
-                taken.add(assigned[j])
+                number = pool.pop(0)
+                assigned[j] = number
+                taken.add(number)
     # Items edited in place: pair what is left of each replaced stretch, in order.
     for tag, i1, i2, j1, j2 in opcodes:
         if tag == "replace":
             old = [n for n, _ in live[i1:i2] if n not in taken]
             for j in range(j1, j2):
                 if assigned[j] is None and old:
-                    assigned[j] = old.pop(0)
-                    taken.add(assigned[j])
+                    number = old.pop(0)
+                    assigned[j] = number
+                    taken.add(number)
     highest = max([n for n, _ in live] + [n for ns in retired.values() for n in ns] + [0])
     for j in range(len(current)):
         if assigned[j] is None:
@@ -438,7 +432,9 @@ def removed_note(
 
 
 class History:
-    """The lock as the last build left it in ``folder``, and the times this build stamps."""
+    """The lock as the last build left it in ``folder``: each note's identity so far, the
+    numbers of its clozes, the items that left their lecture. What this build stamps is
+    in :class:`NewLock`."""
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / LOCK_NAME
@@ -449,8 +445,6 @@ class History:
         except OSError as exc:  # a folder, no permission: never mistaken for a new lock
             raise LockError(f"{self.path}: cannot read the lock file: {exc.strerror}") from None
         self.sha = hashlib.sha256(self.data or b"").hexdigest()
-        self.now = build_time()
-        self.stamped: dict[str, LockEntry] = {}
 
     @cached_property
     def entries(self) -> dict[str, LockEntry]:
@@ -471,6 +465,10 @@ class History:
     def lecture_ids(self) -> set[str]:
         """The lectures the lock holds notes of (their ids)."""
         return set(self.by_lecture)
+
+    def lecture_digest(self, lecture_id: str) -> str:
+        """Digest of one lecture's lock entries as the last build left them."""
+        return entries_digest(self.by_lecture.get(lecture_id, {}).items())
 
     def keep_cloze_numbers(self, notes: list[NoteSpec]) -> list[NoteSpec]:
         """The notes, each cloze item numbered as in the last build."""
@@ -515,31 +513,45 @@ class History:
                 )
         return out
 
+
+class NewLock:
+    """The lock this build writes: the modification times it stamps on note types and
+    notes (see :func:`modified_time`), over the last build's lock (``history``).
+
+    ``now`` is the build's time (:func:`build_time`); the build's worker processes each
+    stamp their lectures with the build's ``now`` and hand their entries back (see
+    :attr:`stamped`), so the lock is the same for any number of them.
+    """
+
+    def __init__(self, history: History, now: int | None = None) -> None:
+        self.history = history
+        self.now = build_time() if now is None else now
+        self.stamped: dict[str, LockEntry] = {}  # by note key; note types under @notetype
+
     def stamp(self, notes: Iterable[NoteSpec]) -> Stamps:
-        """Give the note types and ``notes`` their modification times (see
-        :func:`modified_time`); returns the times of everything stamped so far."""
+        """Give the note types and ``notes`` their modification times; returns the times
+        of everything stamped so far."""
+        old = self.history.entries
         if not self.stamped:
             for name in NOTE_TYPES:
                 key, digest = NOTETYPE_KEY.format(name), notetype_digest(name)
-                modified = modified_time(self.entries.get(key), digest, self.now)
+                modified = modified_time(old.get(key), digest, self.now)
                 self.stamped[key] = LockEntry(str(model_for(name).model_id), modified, digest)
         for note in notes:
             digest = content_digest(note)
-            modified = modified_time(self.entries.get(note.key), digest, self.now)
+            modified = modified_time(old.get(note.key), digest, self.now)
             self.stamped[note.key] = LockEntry(note.guid, modified, digest, note.cloze_slots)
         types = {name: self.stamped[NOTETYPE_KEY.format(name)].modified for name in NOTE_TYPES}
         times = {e.guid: e.modified for k, e in self.stamped.items() if not k.startswith("@")}
         return Stamps(times, types)
 
-    def lecture_digest(self, lecture_id: str, notes: Sequence[NoteSpec] | None = None) -> str:
-        """Digest of one lecture's lock entries: as the last build left them, or, given the
-        lecture's notes, as this build stamped them."""
-        if notes is None:
-            return entries_digest(self.by_lecture.get(lecture_id, {}).items())
-        return entries_digest((n.key, self.stamped[n.key]) for n in notes)
+    def lecture_digest(self, keys: Iterable[str]) -> str:
+        """Digest of one rebuilt lecture's lock entries (its notes' ``keys``) as stamped."""
+        return entries_digest((key, self.stamped[key]) for key in keys)
 
     def to_bytes(self, rebuilt: Iterable[str]) -> bytes:
         """The new lock: the stamped entries, and the old ones of lectures not rebuilt."""
         rebuilt = set(rebuilt)
-        kept = {k: e for k, e in self.entries.items() if key_lecture(k) not in rebuilt}
+        old = self.history.entries
+        kept = {k: e for k, e in old.items() if key_lecture(k) not in rebuilt}
         return format_lock({**kept, **self.stamped}).encode("utf-8")

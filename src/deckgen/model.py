@@ -6,14 +6,18 @@ and the output stage writes them as :class:`DeckSpec` decks. Text fields of the
 lecture model hold *Markdown source* (inline or block); rendering to HTML happens
 later, in :mod:`deckgen.render`. Every item carries ``line``, the 1-based line in the
 lecture file where it starts, so cards and diagnostics can point back to the source.
-No stage imports another stage's module for a type: they all meet here.
+The build's own options (:class:`BuildOptions`) cross into every stage that runs a
+lecture, so they are here too. No stage imports another stage's module for a type:
+they all meet here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +31,22 @@ CLOZE_NUMBER_RE = re.compile(r"\{\{c(\d+)::")  # the opening of a cloze deletion
 # A whole cloze deletion: (number, content), an optional "::hint" left out of the content.
 CLOZE_RE = re.compile(r"\{\{c(\d+)::(.*?)(?:::[^}]*)?\}\}", re.S)
 REMOVED_TAG = "deckgen::removed"  # notes kept for items that left their lecture
+
+# Every kind of card, with the note type its notes use (a ``recall`` card is Q&A, or a
+# cloze for a list): the names :data:`deckgen.cards.CARD_KINDS` drafts, in its order. The
+# history stage rebuilds a removed note whose old package is unreadable with its kind's
+# note type; a kind that is not here (an older deckgen's) is taken to be a cloze.
+CARD_KIND_NOTE_TYPES: dict[str, str] = {
+    "concept": "qa",
+    "term": "qa",
+    "question": "qa",
+    "strategy": "cloze",
+    "star": "cloze",
+    "tip": "cloze",
+    "table": "cloze",
+    "complexity": "qa",
+    "recall": "qa",
+}
 
 
 class BuildError(Exception):
@@ -237,8 +257,7 @@ class LectureJob:
 class NoteSpec:
     """One note, ready for the package stage."""
 
-    # objective | concept | term | question | strategy | star | tip | table | recall
-    kind: str
+    kind: str  # a key of CARD_KIND_NOTE_TYPES (or an older deckgen's, on a removed note)
     key: str  # structural identity
     guid: str
     model: str  # "qa" | "cloze"
@@ -292,6 +311,22 @@ class DeckSpec:
 
 
 @dataclass(frozen=True)
+class LockEntry:
+    """What the lock (see :mod:`deckgen.history`) remembers about one note: a worker
+    stamps these for its lecture's notes, and the build writes them into the lock."""
+
+    guid: str
+    modified: int
+    digest: str
+    clozes: tuple[str, ...] = ()  # cloze notes: NoteSpec.cloze_slots ("number:item-id", …)
+
+
+# A note as a package stored it: (fields, tags); the history stage keeps a removed
+# item's note as the last package had it (read back by the output stage).
+Stored = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
 class Stamps:
     """Modification times from the note history: note GUID → seconds, note type → seconds."""
 
@@ -325,3 +360,33 @@ class BuildReport:
     def warnings(self) -> int:
         """Number of warning diagnostics."""
         return sum(d.severity == "warning" for d in self.diagnostics)
+
+
+# --- how to build -------------------------------------------------------------------------
+
+Progress = Callable[[Sequence[LectureJob]], AbstractContextManager[Iterable[LectureJob]]]
+
+
+@dataclass(frozen=True)
+class InterviewTarget:
+    """Derive new cards/day so every card is introduced ``ready_days`` before ``interview``."""
+
+    interview: date
+    today: date
+    ready_days: int = 7
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: where packages go, deck options, and which shortcuts are allowed."""
+
+    out: Path = Path("decks")
+    bundle: Path | None = None
+    root: Path | None = None
+    force: bool = False  # ignore the incremental cache
+    check: bool = False  # write nothing; report what is out of date
+    project: DeckSettings = field(default_factory=DeckSettings)  # Anki defaults + [tool.deckgen]
+    flags: dict[str, Any] = field(default_factory=dict)  # deck options from the command line
+    interview: InterviewTarget | None = None
+    media_root: Path | None = None  # where site-absolute image paths (/images/x.png) resolve
+    jobs: int | None = None  # worker processes (None: one per core; 1: none, all in-process)

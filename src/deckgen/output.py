@@ -1,8 +1,9 @@
 """Output stage: decks → where the user gets them.
 
 :class:`Output` is the seam: the build hands it the rebuilt decks with their
-modification times, and it packages them, stages them with the lock, and puts
-everything in place together (or, with ``--check``, only reports what differs).
+modification times, and it packages them and stages them with the lock in
+:class:`Staged`, which puts everything in place together (or, with ``--check``, only
+reports what differs).
 :class:`PackageTree` writes one ``.apkg`` per lecture, mirroring the lecture tree, and
 finds packages no lecture builds any more; :class:`Bundle` writes one ``.apkg`` holding
 every lecture as a deck tree. Another target (a CSV export, a push to a running Anki)
@@ -20,62 +21,30 @@ from pathlib import Path
 from deckgen.atomic import Staging
 from deckgen.incremental import cache_folder, forget_folders
 from deckgen.inspect_apkg import PackageReadError, content_signature, read_notes
-from deckgen.model import BuildError, BuildReport, DeckSpec, Diagnostic, LectureJob, Stamps
+from deckgen.model import (
+    BuildError,
+    BuildReport,
+    DeckSpec,
+    Diagnostic,
+    LectureJob,
+    Stamps,
+    Stored,
+)
 from deckgen.notetypes import model_for
 from deckgen.package import apkg_bytes, collection_bytes
 from deckgen.source import user_path
 
-Stored = tuple[tuple[str, ...], tuple[str, ...]]  # a packaged note's (fields, tags)
 
-
-class Output(ABC):
-    """Where a build's decks go; ``folder`` holds the lock beside them.
-
-    The build calls :meth:`previous` while it reads lectures, then :meth:`write` once
-    with the rebuilt decks, :meth:`stage` for the lock, and :meth:`commit` (or
-    :meth:`discard` when it fails). Outcomes go to ``report``.
-    """
-
-    folder: Path
+class Staged:
+    """What a build puts in place at its end: packages and the lock, each staged beside
+    its target and renamed together by :meth:`commit` (or removed by :meth:`discard`
+    when the build fails). With ``--check`` nothing is staged: each file is reported
+    stale to ``report`` instead."""
 
     def __init__(self, report: BuildReport, check: bool) -> None:
         self.report = report
-        self.check = check  # write nothing; report what is out of date
-        self.staging = Staging()  # packages and lock, put in place together at the end
-
-    def previous(self, job: LectureJob) -> dict[str, Stored]:
-        """The notes of the package the last build wrote for ``job``, by GUID."""
-        return previous_notes(job.output)
-
-    @abstractmethod
-    def write(self, decks: Sequence[tuple[LectureJob, DeckSpec]], stamps: Stamps) -> None:
-        """Package the decks of the rebuilt lectures (with their jobs)."""
-
-    def package(self, path: Path, decks: Sequence[DeckSpec], stamps: Stamps) -> None:
-        """Write ``decks`` as the package ``path`` unless it holds them already; with
-        ``--check``, report it as missing or stale instead (content, not bytes)."""
-        data = package_data(decks, stamps)
-        self.place(path, data, compare(path, data, self.check))
-
-    def place(self, path: Path, data: bytes | None, state: str) -> None:
-        """Stage the package ``path`` when ``state`` (see :func:`compare`) says its ``data``
-        differs from the file there, and count it (see :meth:`count`)."""
-        if state == "differs":
-            assert data is not None
-            self.stage(path, data, "package")
-        self.count(path, state)
-
-    def count(self, path: Path, state: str) -> None:
-        """Report the package ``path`` as written, unchanged, missing or stale."""
-        self.report.packages.append(path)
-        if state == "differs":
-            self.report.written.append(path)
-        elif state == "missing":
-            self.report.out_of_date.append(f"missing: {user_path(path)}")
-        elif state == "stale":
-            self.report.out_of_date.append(f"stale: {user_path(path)}")
-        else:
-            self.report.unchanged += 1
+        self.check = check
+        self.staging = Staging()
 
     def stage(self, path: Path, data: bytes, what: str) -> None:
         """Put ``data`` at ``path`` on commit (``--check``: report ``path`` as stale)."""
@@ -93,10 +62,6 @@ class Output(ABC):
         if not self.check:
             self.staging.unstage(path)
 
-    def orphans(self, jobs: Sequence[LectureJob], known: list[str] | None) -> list[str]:
-        """Report packages no lecture builds any more (none here); see :class:`PackageTree`."""
-        return []
-
     def commit(self) -> None:
         """Put every staged file in place."""
         try:
@@ -109,6 +74,57 @@ class Output(ABC):
     def discard(self) -> None:
         """Remove whatever was staged and not committed (an error or an interrupt)."""
         self.staging.discard()
+
+
+class Output(ABC):
+    """Where a build's decks go; ``folder`` holds the lock beside them.
+
+    The build calls :meth:`write` once with the rebuilt decks or, when it streams them,
+    stages each lecture's package in :attr:`staged` and has it counted (:meth:`count`);
+    the packages wait there, with the lock, until the build commits them. Outcomes go
+    to ``report``.
+    """
+
+    folder: Path
+
+    def __init__(self, report: BuildReport, check: bool) -> None:
+        self.report = report
+        self.check = check  # write nothing; report what is out of date
+        self.staged = Staged(report, check)  # packages and lock, put in place together
+
+    @abstractmethod
+    def write(self, decks: Sequence[tuple[LectureJob, DeckSpec]], stamps: Stamps) -> None:
+        """Package the decks of the rebuilt lectures (with their jobs)."""
+
+    def package(self, path: Path, decks: Sequence[DeckSpec], stamps: Stamps) -> None:
+        """Write ``decks`` as the package ``path`` unless it holds them already; with
+        ``--check``, report it as missing or stale instead (content, not bytes)."""
+        data = package_data(decks, stamps)
+        self.place(path, data, compare(path, data, self.check))
+
+    def place(self, path: Path, data: bytes | None, state: str) -> None:
+        """Stage the package ``path`` when ``state`` (see :func:`compare`) says its ``data``
+        differs from the file there, and count it (see :meth:`count`)."""
+        if state == "differs":
+            assert data is not None
+            self.staged.stage(path, data, "package")
+        self.count(path, state)
+
+    def count(self, path: Path, state: str) -> None:
+        """Report the package ``path`` as written, unchanged, missing or stale."""
+        self.report.packages.append(path)
+        if state == "differs":
+            self.report.written.append(path)
+        elif state == "missing":
+            self.report.out_of_date.append(f"missing: {user_path(path)}")
+        elif state == "stale":
+            self.report.out_of_date.append(f"stale: {user_path(path)}")
+        else:
+            self.report.unchanged += 1
+
+    def orphans(self, jobs: Sequence[LectureJob], known: list[str] | None) -> list[str]:
+        """Report packages no lecture builds any more (none here); see :class:`PackageTree`."""
+        return []
 
 
 class PackageTree(Output):

@@ -12,7 +12,6 @@ what the lock and the report need of each (flat memory).
 
 from __future__ import annotations
 
-import copy
 import gc
 import multiprocessing
 import os
@@ -23,19 +22,21 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from deckgen.atomic import signals_held
 from deckgen.cards import build_notes
 from deckgen.discover import deck_name
-from deckgen.history import History, LockEntry, anki_limits, lecture_key
+from deckgen.history import History, NewLock, anki_limits, lecture_key
 from deckgen.model import (
+    BuildOptions,
     BuildReport,
     DeckSpec,
     Diagnostic,
     Lecture,
     LectureJob,
     LectureResult,
+    LockEntry,
     NoteSpec,
 )
 from deckgen.output import compare, package_data, previous_notes
@@ -43,9 +44,6 @@ from deckgen.parse import parse_lecture
 from deckgen.render import MediaContext, collecting_media
 from deckgen.settings import DeckSettings, SettingsError, apply
 from deckgen.source import LectureError, Source, read_source, user_path
-
-if TYPE_CHECKING:
-    from deckgen.build import BuildOptions
 
 
 def default_jobs() -> int:
@@ -131,11 +129,13 @@ class Outcome:
 @dataclass
 class WorkerSetup:
     """What every worker knows: the options, the course's due-date gap, the lock as the
-    build found it (with the build's time), and whether to package."""
+    build found it, the build's time (see :class:`~deckgen.history.NewLock`), and
+    whether to package."""
 
     options: BuildOptions
     gap: int
     history: History
+    now: int
     package: bool  # settings, stamp and package in the worker (one package per lecture)
     check: bool  # --check: compare packages by content, write nothing
 
@@ -199,8 +199,7 @@ class LectureWorker:
 
     def __init__(self, setup: WorkerSetup) -> None:
         self.setup = setup
-        self.history = copy.copy(setup.history)  # shares the parsed lock; stamps its own
-        self.history.stamped = {}
+        self.history = setup.history
 
     def run(self, task: LectureTask) -> Outcome:
         """Read, parse and turn one lecture into notes that keep their history; package
@@ -254,12 +253,12 @@ class LectureWorker:
             outcome.lecture_key = key
             outcome.job = job
             return outcome
-        history.stamped = {}
-        stamps = history.stamp(notes)
+        lock = NewLock(history, setup.now)  # this lecture's entries of the new lock
+        stamps = lock.stamp(notes)
         deck = DeckSpec(result.deck, notes, settings=settings, media=media.files)
         data = package_data([deck], stamps)
         state = compare(job.output, data, setup.check)
-        stamped = {n.key: history.stamped[n.key] for n in notes}
+        stamped = {n.key: lock.stamped[n.key] for n in notes}
         package = data if state == "differs" else None
         outcome.built = self._built(task, key, notes, lecture, media, stamped, state, package)
         return outcome

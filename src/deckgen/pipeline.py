@@ -12,18 +12,21 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from deckgen.cards import position_gap
-from deckgen.history import History, id_problems, key_lecture, lecture_key
+from deckgen.history import NewLock, id_problems, key_lecture, lecture_key
 from deckgen.incremental import CacheEntry, Incremental, context_digest, input_digest
 from deckgen.model import (
     BuildError,
+    BuildOptions,
     BuildReport,
     DeckSpec,
     Diagnostic,
+    InterviewTarget,
     LectureJob,
     LectureResult,
+    Progress,
 )
 from deckgen.output import Output
 from deckgen.parallel import (
@@ -39,14 +42,11 @@ from deckgen.parallel import (
 )
 from deckgen.source import LectureError, read_bytes, user_path
 
-if TYPE_CHECKING:  # (the build's own types; the build imports this module)
-    from deckgen.build import BuildOptions, InterviewTarget, Progress
-
 
 def stream(
     jobs: list[LectureJob],
     options: BuildOptions,
-    history: History,
+    lock: NewLock,
     cache: Incremental,
     output: Output,
     progress: Progress | None,
@@ -57,7 +57,7 @@ def stream(
     report = output.report
     built: list[Built] = []
     refused: list[Outcome] = []  # deck options in error: reported after the lecture ids
-    outcomes = lecture_outcomes(jobs, options, history, cache, report, progress, package=True)
+    outcomes = lecture_outcomes(jobs, options, lock, cache, report, progress, package=True)
     for outcome in outcomes:
         if outcome.settings_error is not None:
             refused.append(outcome)
@@ -65,12 +65,12 @@ def stream(
         lecture = outcome.built
         if lecture is None:  # not read, refused by Anki's limits, or no cards: see diagnostics
             continue
-        if not history.stamped:
-            history.stamp([])  # the note types' times
+        if not lock.stamped:
+            lock.stamp([])  # the note types' times
         # Two lectures share note keys only when they share an id: both are dropped below.
-        history.stamped.update(lecture.stamped)
+        lock.stamped.update(lecture.stamped)
         if lecture.data is not None:
-            output.stage(lecture.job.output, lecture.data, "package")
+            output.staged.stage(lecture.job.output, lecture.data, "package")
         lecture.data, lecture.stamped = None, {}
         built.append(lecture)
     keys = {b.job.rel: b.lecture_key for b in built}
@@ -80,9 +80,9 @@ def stream(
         ids = {b.lecture_key for b in built if b.job.rel in dropped}
         for lecture in built:
             if lecture.job.rel in dropped and lecture.state == "differs":
-                output.unstage(lecture.job.output)
-        for key in [k for k in history.stamped if key_lecture(k) in ids]:
-            del history.stamped[key]
+                output.staged.unstage(lecture.job.output)
+        for key in [k for k in lock.stamped if key_lecture(k) in ids]:
+            del lock.stamped[key]
         built = [b for b in built if b.job.rel not in dropped]
     # The report lists what was kept before what was built, and deck-option errors
     # after every lecture's own diagnostics, as a batch build does.
@@ -101,7 +101,7 @@ def stream(
 def batch(
     jobs: list[LectureJob],
     options: BuildOptions,
-    history: History,
+    lock: NewLock,
     cache: Incremental,
     output: Output,
     progress: Progress | None,
@@ -109,7 +109,7 @@ def batch(
     """Build every lecture, then stamp and package them together (a bundle, a pace
     derived from every lecture's cards)."""
     report = output.report
-    outcomes = lecture_outcomes(jobs, options, history, cache, report, progress, package=False)
+    outcomes = lecture_outcomes(jobs, options, lock, cache, report, progress, package=False)
     results = [o.result for o in outcomes if o.result is not None]
     results = unique_results(jobs, results, cache, report)
     derived = _interview_pace(options.interview, results, report)
@@ -119,7 +119,7 @@ def batch(
         report.notes += len(result.notes)
         report.cards += sum(n.cards for n in result.notes)
     if chosen:  # (the lock is not even parsed when nothing is rebuilt)
-        stamps = history.stamp(n for r, _ in chosen for n in r.notes)
+        stamps = lock.stamp(n for r, _ in chosen for n in r.notes)
         decks = [
             (r.job, DeckSpec(r.deck, r.notes, settings=s, media=r.media.files)) for r, s in chosen
         ]
@@ -191,7 +191,7 @@ def unique_results(
 def lecture_outcomes(
     jobs: list[LectureJob],
     options: BuildOptions,
-    history: History,
+    lock: NewLock,
     cache: Incremental,
     report: BuildReport,
     progress: Progress | None,
@@ -224,7 +224,7 @@ def lecture_outcomes(
         task = LectureTask(job, data, digest, contexts[index])
         return lectures.submit(task, remaining[index])
 
-    setup = WorkerSetup(options, gap, history, package, options.check)
+    setup = WorkerSetup(options, gap, lock.history, lock.now, package, options.check)
     jobs_wanted = options.jobs if options.jobs is not None else default_jobs()
     with (
         Lectures(setup, jobs_wanted, remaining[0]) as lectures,
