@@ -8,6 +8,9 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from deckgen import cards, smells
 from deckgen.build import BuildOptions, collect
 from deckgen.cards import build_notes
 from deckgen.model import CLOZE_RE, Lecture
@@ -423,3 +426,18 @@ def test_prompts_ask_what_the_answer_says(parse_text: Parse) -> None:
     [code] = [n for p, n in asked.items() if "what does this example show?" in p]
     assert "Module A depends" not in code.field("Prompt")  # the comment would say the answer
     assert "example.com" not in _asked(notes)
+
+
+def test_a_generated_list_is_judged_item_by_item(
+    parse_text: Parse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the bounds that keep the checks linear, each card is judged by its own
+    neighbourhood and no more items are compared (a dump stays fast to build)."""
+    monkeypatch.setattr(smells, "MAX_WHOLE_FRONTS", 2)
+    monkeypatch.setattr(cards, "MAX_COMPARED", 2)
+    body = "\n".join(f"- Mention the {w} twice over." for w in ("alpha", "alpha", "gamma", "gamma"))
+    [note] = build_notes(parse_text(f"# Dump\n\n## Interview Tips\n{body}\n"))
+    found = smells.cards_of(note)
+    assert [c.answer for c in found][:2] == ["Mention the alpha twice over."] * 2
+    # The last card's front is its neighbourhood: its neighbour, not the first item.
+    assert "gamma" in found[-1].front and "alpha" not in found[-1].front

@@ -14,7 +14,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import Any
 
 from deckgen.history import guid_for_key, lecture_key, lecture_tag, numbered_slots
@@ -47,6 +46,7 @@ from deckgen.wording import (
     BIG_O_RE,
     MAX_ANSWER_WORDS,
     MAX_CODE_LINES,
+    STOPWORDS,
     content_words,
     is_concept_label,
     is_fact_sentence,
@@ -892,6 +892,9 @@ CARD_KINDS: tuple[
     ("recall", lambda lec: lec.sections, _section),
 )
 
+# Items of a lecture compared with what came before (each against every earlier one):
+# far more than any written lecture has, few enough that a generated one stays fast.
+MAX_COMPARED = 2000
 DUPLICATE_OVERLAP = 0.6
 _SAME_ANSWER = 0.9
 
@@ -985,6 +988,7 @@ class _Asked:
     said: list[set[str]] = field(default_factory=list)
     answers: list[set[str]] = field(default_factory=list)
     subjects: list[set[str]] = field(default_factory=list)  # what was defined
+    compared: int = 0  # items compared so far (bounded: see MAX_COMPARED)
 
     def defined(self, subject: str) -> bool:
         """Whether ``subject`` was defined before (and remember it): "What is the Acyclic
@@ -1026,6 +1030,9 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
 
     A repeated cloze item stays visible as context; the others keep their order and,
     for notes that track their items, are numbered 1, 2, … again."""
+    if seen.compared >= MAX_COMPARED:
+        return draft  # a generated dump, not prose: what it repeats is its author's
+    seen.compared += 1
     if draft.model == "qa":
         answer = draft.values.get("Answer", "")
         found = seen.words(answer)
@@ -1055,6 +1062,9 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
     repeated: set[int] = set()
     items = _item_texts(text)
     for number, content in CLOZE_RE.findall(text):
+        if seen.compared >= MAX_COMPARED:
+            break
+        seen.compared += 1
         # A list item is compared whole, label and all ("Take end-to-end responsibility: …"
         # against a tip "Highlight end-to-end responsibility (e.g., …)"), without the
         # advice verb and the example that dress it.
@@ -1105,10 +1115,6 @@ def _shown_instead(draft: _Draft, shown: set[int]) -> _Draft | None:
     return replace(draft, values=values, slots=slots)
 
 
-def _blank_cloze(hidden: int, match: re.Match[str]) -> str:
-    return "" if int(match.group(1)) == hidden else match.group(2)
-
-
 _GIVEAWAY_SHARE = 0.6  # of an answer's words already on its own front
 # Words of a page's furniture ("Interview Tips", "Example"): sharing one gives nothing away.
 _FURNITURE_STEMS = frozenset(
@@ -1116,17 +1122,36 @@ _FURNITURE_STEMS = frozenset(
 )
 
 
-def _plain_words(fragment: str) -> set[str]:
+def _plain_words(fragment: str) -> list[str]:
     found = _TAG_RE.sub(" ", html.unescape(fragment))
-    return {w for w in content_words(found) if len(w) > 2 and w[:5] not in _FURNITURE_STEMS}
+    return [
+        w
+        for w in words(found)
+        if w not in STOPWORDS and len(w) > 2 and w[:5] not in _FURNITURE_STEMS
+    ]
 
 
-def _given(answer: set[str], front: set[str]) -> int:
-    """How many words of ``answer`` the front holds: the same stem, or a shorter word
-    that starts it ("Deeply analyze" under "Dive Deep")."""
-    stems = {f[:5] for f in front}
-    prefixes = {f for f in front if len(f) >= 4}
-    return sum(1 for w in answer if w[:5] in stems or any(w.startswith(p) for p in prefixes))
+class _Front:
+    """The words on a cloze card's front: all of the note's text but the hidden cloze.
+
+    Counted once per note, so that checking each cloze costs its own length only."""
+
+    def __init__(self, text: str, context: str) -> None:
+        self.words = Counter(_plain_words(CLOZE_RE.sub(r"\2", text) + " " + context))
+        self.stems = Counter(w[:5] for w in self.words.elements())
+
+    def given(self, hidden: list[str], answer: set[str]) -> int:
+        """How many words of ``answer`` the front holds when ``hidden`` is hidden: the
+        same stem, or a shorter word that starts it ("Deeply analyze" under "Dive Deep")."""
+        mine = Counter(hidden)
+        stems = Counter(w[:5] for w in hidden)
+
+        def shown(w: str) -> bool:
+            if self.stems[w[:5]] > stems[w[:5]]:
+                return True
+            return any(self.words[w[:k]] > mine[w[:k]] for k in range(4, len(w) + 1))
+
+        return sum(1 for w in answer if shown(w))
 
 
 def _without_giveaways(draft: _Draft, topic: frozenset[str] = frozenset()) -> _Draft | None:
@@ -1144,17 +1169,17 @@ def _without_giveaways(draft: _Draft, topic: frozenset[str] = frozenset()) -> _D
     if draft.kind == "star":  # (its parts are checked against each other when drafted)
         return draft
     text = draft.values["Text"]
+    front = _Front(text, draft.values.get("Context", ""))
+    hidden_by_number: dict[int, list[str]] = {}
+    for n, content in CLOZE_RE.findall(text):
+        hidden_by_number.setdefault(int(n), []).extend(_plain_words(content))
     given: set[int] = set()
-    for number in {int(n) for n, _ in CLOZE_RE.findall(text)}:
-        hidden = " ".join(c for n, c in CLOZE_RE.findall(text) if int(n) == number)
-        rest = CLOZE_RE.sub(partial(_blank_cloze, number), text)
-        answer = _plain_words(hidden)
+    for number, hidden in hidden_by_number.items():
         # The lecture's topic is on every card: only the rest of an answer can be given away.
-        answer = {w for w in answer if w[:5] not in topic} or answer
-        front = _plain_words(rest + " " + draft.values.get("Context", ""))
+        answer = {w for w in hidden if w[:5] not in topic} or set(hidden)
         # "Highlight [ownership]" under "Amazon (Ownership)"; a table's headers name its cells
         share = 0.5 if len(answer) <= 3 and draft.kind != "table" else _GIVEAWAY_SHARE
-        if answer and _given(answer, front) >= max(1, share * len(answer)):
+        if answer and front.given(hidden, answer) >= max(1, share * len(answer)):
             given.add(number)
     return _shown_instead(draft, given) or _kept_tips(draft)
 

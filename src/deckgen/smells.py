@@ -100,15 +100,39 @@ def cards_of(note: NoteSpec) -> list[Card]:
         front = " ".join(text_of(values[k]) for k in ("Context", "Prompt"))
         return [Card(note, 0, front, text_of(values["Answer"]), _code_lines(values["Answer"]))]
     text = values["Text"]
-    numbers = sorted({int(n) for n, _ in CLOZE_RE.findall(text)})
+    context = text_of(values["Context"])
+    clozes = list(CLOZE_RE.finditer(text))
+    hidden: dict[int, list[str]] = {}
+    where: dict[int, list[int]] = {}  # cloze number → indexes in ``clozes``
+    for i, m in enumerate(clozes):
+        hidden.setdefault(int(m.group(1)), []).append(m.group(2))
+        where.setdefault(int(m.group(1)), []).append(i)
     cards = []
-    for number in numbers:
-        hidden = [c for n, c in CLOZE_RE.findall(text) if int(n) == number]
-        shown = CLOZE_RE.sub(partial(_show_cloze, number), text)
-        answer_html = " ".join(hidden)
-        front = text_of(values["Context"]) + " " + text_of(shown)
+    for number in sorted(hidden):
+        if len(clozes) <= MAX_WHOLE_FRONTS:
+            shown = CLOZE_RE.sub(partial(_show_cloze, number), text)
+        else:  # a generated list: the card's neighbourhood stands for its front
+            shown = _neighbourhood(text, clozes, where[number])
+        answer_html = " ".join(hidden[number])
+        front = context + " " + text_of(shown)
         cards.append(Card(note, number, front, text_of(answer_html), _code_lines(answer_html)))
     return cards
+
+
+# Notes with more clozes than this are judged by each cloze's neighbourhood (the text
+# between its neighbours): the whole front of each card would make the check quadratic.
+MAX_WHOLE_FRONTS = 100
+
+
+def _neighbourhood(text: str, clozes: list[re.Match[str]], indexes: list[int]) -> str:
+    """The text around the clozes at ``indexes``, their neighbour clozes included."""
+    parts = []
+    for i in indexes:
+        start = clozes[i - 1].start() if i else 0
+        end = clozes[i + 1].end() if i + 1 < len(clozes) else len(text)
+        shown = partial(_show_cloze, int(clozes[i].group(1)))
+        parts.append(CLOZE_RE.sub(shown, text[start:end]))
+    return " ".join(parts)
 
 
 def _words(text: str) -> list[str]:
@@ -161,9 +185,12 @@ def lecture_smells(notes: Sequence[NoteSpec]) -> list[tuple[Card, list[str]]]:
         words = set(_words(card.answer))
         if len(words) >= 3 and any(_overlap(words, other) >= DUPLICATE_OVERLAP for other in seen):
             found.append("duplicate")
-        if len(words) >= 3:
+        if len(words) >= 3 and len(seen) < MAX_COMPARED:
             seen.append(words)
     return out
+
+
+MAX_COMPARED = 300  # earlier answers a card is compared with: linear time on any input
 
 
 def tally(pairs: Iterable[tuple[Card, list[str]]]) -> dict[str, int]:
