@@ -441,3 +441,24 @@ def test_a_generated_list_is_judged_item_by_item(
     assert [c.answer for c in found][:2] == ["Mention the alpha twice over."] * 2
     # The last card's front is its neighbourhood: its neighbour, not the first item.
     assert "gamma" in found[-1].front and "alpha" not in found[-1].front
+
+
+def test_advice_an_earlier_card_asks_goes_on_its_back(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Amazon
+
+            ## Strategy
+            ### Demonstrating Ownership
+            - Take responsibility for end-to-end outcomes, beyond your role.
+            - Think long-term about company-wide impact.
+
+            ## Amazon Tips
+            - **Ownership**:
+              - Highlight end-to-end responsibility (e.g., “I owned the upgrade”).
+              - Stress long-term company-wide impact.
+            """)
+    )
+    assert [n.kind for n in notes] == ["strategy"]
+    [strategy] = notes
+    assert "Highlight end-to-end responsibility" in strategy.field("Extra")

@@ -1083,13 +1083,7 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
             repeated.add(int(number))
         else:
             seen.add(seen.words(item, facts=False), hidden)
-    return _shown_instead(draft, repeated) or _kept_tips(draft)
-
-
-def _kept_tips(draft: _Draft) -> _Draft | None:
-    """A tip group is what the lecture advises: it keeps its cards even when every tip
-    echoes something else, so no tip is lost."""
-    return draft if draft.kind == "tip" else None
+    return _shown_instead(draft, repeated)
 
 
 def _shown_instead(draft: _Draft, shown: set[int]) -> _Draft | None:
@@ -1181,7 +1175,7 @@ def _without_giveaways(draft: _Draft, topic: frozenset[str] = frozenset()) -> _D
         share = 0.5 if len(answer) <= 3 and draft.kind != "table" else _GIVEAWAY_SHARE
         if answer and front.given(hidden, answer) >= max(1, share * len(answer)):
             given.add(number)
-    return _shown_instead(draft, given) or _kept_tips(draft)
+    return _shown_instead(draft, given)
 
 
 def _drafts(lecture: Lecture) -> list[_Draft]:
@@ -1194,10 +1188,36 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     # Document order; ties (several items on one line) keep extraction order.
     drafts.sort(key=lambda d: d.line)
     topic = frozenset(_words_of(lecture.title))
-    drafts = [kept for d in drafts if (kept := _without_giveaways(d, topic)) is not None]
     # What an earlier card asked (a recap, a story retold) is not asked again.
     seen = _Asked(topic=_words_of(lecture.title))
-    return [kept for d in drafts if (kept := _without_repeats(d, seen)) is not None]
+    kept: list[_Draft] = []
+    for draft in drafts:
+        asked = _without_giveaways(draft, topic)
+        asked = asked and _without_repeats(asked, seen)
+        if asked is not None:
+            kept.append(asked)
+        elif draft.kind == "tip":
+            # A tip group whose every tip an earlier card asks (or its own front says) is
+            # no card of its own, but the advice is not lost: it joins that card's back.
+            kept = _with_tips_on_back(kept, draft)
+    return kept
+
+
+def _with_tips_on_back(kept: list[_Draft], tips: _Draft) -> list[_Draft]:
+    """``kept`` with the tip group ``tips`` (shown whole) on the back of the card that
+    says most of it (or the last card; alone, the group stays a card)."""
+    if not kept:
+        return [tips]
+    said = _words_of(tips.values["Text"])
+    target = max(
+        range(len(kept)),
+        key=lambda i: (len(said & _words_of(" ".join(kept[i].values.values()))), i),
+    )
+    group = CLOZE_RE.sub(r"\2", tips.values["Text"])
+    aside = f'<div class="dg-tips"><b>{tips.values["Context"]}</b>{group}</div>'
+    extra = kept[target].values.get("Extra", "")
+    values = {**kept[target].values, "Extra": extra + aside}
+    return [*kept[:target], replace(kept[target], values=values), *kept[target + 1 :]]
 
 
 def position_gap(lectures: int) -> int:
