@@ -462,3 +462,39 @@ def test_advice_an_earlier_card_asks_goes_on_its_back(parse_text: Parse) -> None
     assert [n.kind for n in notes] == ["strategy"]
     [strategy] = notes
     assert "Highlight end-to-end responsibility" in strategy.field("Extra")
+
+
+def test_lists_cues_and_announcements(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Designing a Ticket Engine
+
+            ## Overview
+            Designing a ticket engine is an LLD problem that tests your ability to model.
+
+            ## Why only 20 partitions?
+            Each worker performs:
+
+            - paginated bulk reads
+            - symbol extraction
+
+            Replicas handle about 20 workloads. Increasing to 100 risked:
+
+            - read spikes
+            - saturated IOPS
+
+            ## Interview Tips
+            - Mention **failure modes** (cache crash, DB crash, network partition).
+            - Show awareness of **trade-offs** and pick one.
+            """)
+    )
+    assert not [n for n in notes if n.kind == "concept"]  # the overview speaks of the reader
+    fronts = {CLOZE_RE.sub("", n.fields[0]): _asked([n]) for n in notes if n.kind == "recall"}
+    # Each lead-in keeps its own list: the risks are not what a worker performs.
+    [performs] = [a for f, a in fronts.items() if "Each worker performs" in f]
+    assert performs == ["paginated bulk reads", "symbol extraction"]
+    [risks] = [a for f, a in fronts.items() if "Increasing to 100 risked" in f]
+    assert risks == ["read spikes", "saturated IOPS"]
+    tips = _asked([n for n in notes if n.kind == "tip"])
+    assert "cache crash, DB crash, network partition" in tips  # the examples, not the label
+    assert "trade-offs" not in tips

@@ -210,13 +210,22 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
     if split is not None and split[1] != "(":
         cue, sep, fact = split
         return f"{inline_html(cue)} {_esc(sep)} {_cloze(n, inline_html(fact))}"
+    if split is not None and "," in split[2]:
+        # "Mention **failure modes** (cache crash, DB crash, network partition)": the
+        # things listed are the fact, what they are is the cue.
+        cue, _, fact = split
+        return f"{inline_html(cue)} ({_cloze(n, inline_html(fact))})"
     hinted = _EXAMPLE_HINT_RE.match(text)
     if hinted and len(words(plain_text(hinted.group("what")))) <= _MAX_HIDDEN_WORDS:
         # "Highlight rapid action (e.g., …)": the example is the cue.
         hint = protect_cloze(inline_html(hinted.group("hint")))
         return f"{_cloze(n, inline_html(hinted.group('what')))} {hint}"
     marks = _KEY_SPAN_RE.findall(text)
-    spans = [m for m in marks if not _PLACEHOLDER_RE.search(m)]
+    # A span marking a placeholder ("example.com") or a generic word ("**trade-offs**")
+    # marks no fact.
+    spans = [
+        m for m in marks if not _PLACEHOLDER_RE.search(m) and not is_generic_label(m.strip("*`"))
+    ]
     if marks and not spans:
         return None  # "… reaches the server hosting `example.com`": no fact marked
     size = len(words(plain_text(text)))
@@ -773,11 +782,15 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
             return None  # one item under a heading: nothing around it to cue it
         if _is_narrative(entries):
             return None  # "Clarified …, Designed …, Tested …": what the author did
-        lead = plain_text(_ANSWER_LEAD_RE.sub("", section.lead))
+        lead_md = _ANSWER_LEAD_RE.sub("", section.lead).strip()
+        said = sentences(lead_md)
+        if said and normalize_name(plain_text(said[-1]).rstrip(":")) == normalize_name(heading):
+            # The lead-in that names this list is its heading already: the rest is shown.
+            lead_md = " ".join(said[:-1])
+        lead = plain_text(lead_md)
         head = prompt if heading.rstrip().endswith("?") else about
-        repeats_heading = normalize_name(lead.rstrip(":")) == normalize_name(heading)
-        if lead and len(words(lead)) <= 25 and not ANNOUNCE_RE.match(lead) and not repeats_heading:
-            head += f"<br>{protect_cloze(inline_html(_ANSWER_LEAD_RE.sub('', section.lead)))}"
+        if lead and len(words(lead)) <= 25 and not ANNOUNCE_RE.match(lead):
+            head += f"<br>{protect_cloze(inline_html(lead_md))}"
         text, ids = _cloze_list(entries)
         if not ids:
             return None
@@ -1072,7 +1085,7 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
         found, hidden = seen.words(item), seen.words(content)
         label = plain_text(m.group(1) or m.group(2)) if (m := _LABEL_RE.match(item)) else ""
         # "Purpose: …" under "Situation" says what Situation is, as "Situation: …" did.
-        subject = "" if is_generic_label(label) else label
+        subject = "" if is_generic_label(label) and label not in STAR_CLOZE else label
         if normalize_name(label) in _DEFINING_LABELS:
             subject = draft.name[-1]
         if (

@@ -652,13 +652,17 @@ def _labelled_lists(blocks: list[Block]) -> list[tuple[str, Block, list[Block]]]
     when a section holds two or more of them or one after other content: (label, its
     paragraph, its lists)."""
     runs: list[tuple[str, Block, list[Block]]] = []
+    leads = 0  # runs whose label is a lead-in sentence ("Increasing to 50–100 risked:")
     for index, block in enumerate(blocks[:-1]):
         if block.kind != "paragraph" or blocks[index + 1].kind != "list":
             continue
         m = _LEAD_LABEL_RE.match(block.inline.strip())
         label = (m.group("bold") or m.group("plain")) if m else ""
         if not label or len(label.split()) > 5:
-            continue
+            label = _lead_in(block.inline)
+            leads += bool(label)
+            if not label:
+                continue
         items = []
         for after in blocks[index + 1 :]:
             if after.kind != "list":
@@ -666,7 +670,26 @@ def _labelled_lists(blocks: list[Block]) -> list[tuple[str, Block, list[Block]]]
             items.append(after)
         runs.append((clean_heading(label), block, items))
     before_runs = bool(runs) and any(b.start < runs[0][1].start for b in blocks)
+    if leads:  # lead-in sentences split a section only into two or more lists
+        return runs if len(runs) >= 2 else []
     return runs if len(runs) >= 2 or before_runs else []
+
+
+_LEAD_IN_MAX_WORDS = 8
+_PRONOUN_OPENERS = frozenset("this that these those it they here there".split())
+
+
+def _lead_in(paragraph: str) -> str:
+    """The lead-in sentence that ends a paragraph and introduces a list ("Each Lambda
+    performs:"), short and naming its subject, or ""."""
+    text = paragraph.strip()
+    if not text.endswith(":"):
+        return ""
+    last = (sentences(text) or [""])[-1].rstrip(":").strip()
+    said = plain_text(last).split()
+    if not said or len(said) > _LEAD_IN_MAX_WORDS or said[0].casefold() in _PRONOUN_OPENERS:
+        return ""
+    return plain_text(last)
 
 
 _CODE_WORDS_RE = re.compile(r"[;{}]|\b(?:def|class|return|public|import|function|const|var)\b")
@@ -849,6 +872,14 @@ _VAGUE_SUBJECT_RE = re.compile(
 )
 
 
+# A sentence about the reader or the lecture, not the subject ("tests your ability").
+_ABOUT_THE_READER_RE = re.compile(
+    r"\b(?:your (?:ability|skills?|understanding)|you(?:['’]ll| will) learn|this (?:lecture|"
+    r"article|section|lesson)|in this (?:lecture|article|section|lesson))\b",
+    re.I,
+)
+
+
 def _subject_definition(ctx: _Context, heading: Heading, kind: str) -> None:
     """The sentence of an Overview, Introduction or Intent that defines the lecture's
     subject, as a concept; the rest of such a section only announces the lecture."""
@@ -873,6 +904,8 @@ def _subject_definition(ctx: _Context, heading: Heading, kind: str) -> None:
                 )
                 if not m or len(said) > 8 or not said & named or _VAGUE_SUBJECT_RE.match(plain):
                     continue
+                if _ABOUT_THE_READER_RE.search(plain):
+                    continue  # "… is a practical problem that tests your ability to …"
                 name, facet = m.group("subject").strip(), ""
             if len(plain.split()) > 60:
                 continue
