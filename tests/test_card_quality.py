@@ -192,6 +192,9 @@ def test_stated_complexities_are_asked_per_measure(parse_text: Parse) -> None:
         "<b>Naive Solution</b> — time complexity?": "O(n²)",
         "<b>Naive Solution</b> — space complexity?": "O(n)",
     }
+    # What the source says of each (the structure it uses) is on the back.
+    extra = {n.field("Prompt"): n.field("Extra") for n in notes if n.kind == "complexity"}
+    assert extra["<b>Naive Solution</b> — space complexity?"] == "a set"
     # The Big O item is claimed: the section's other items are not asked with it again.
     assert not any("O(n²) time" in n.fields[0] for n in notes if n.kind == "recall")
 

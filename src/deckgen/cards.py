@@ -485,7 +485,9 @@ def _term(term: Term, lecture: Lecture) -> _Draft | None:
     parts = [
         p for p in re.split(r"[,;]|\band\b", plain_text(term.definition).rstrip(".")) if p.strip()
     ]
-    listing = len(parts) >= 2 and all(len(p.split()) <= 4 for p in parts)
+    # "Execution Speed, real-time systems" lists names; "Collects young and old" does not.
+    listed = bool(re.search(r"[,;]", plain_text(term.definition)))
+    listing = listed and len(parts) >= 2 and all(len(p.split()) <= 4 for p in parts)
     # A principle with a section of its own ("ADP – Acyclic …") is defined there; a term
     # of the same name elsewhere (a case study) says how it applies.
     own_section = any(
@@ -510,9 +512,11 @@ def _term(term: Term, lecture: Lecture) -> _Draft | None:
         return None  # "CanCommit: ask if they can commit" asks nothing
     if words(plain_text(definition))[:1] == ["you"]:
         return None  # "Paint pixels → you finally see the page": the story, not a term
-    if len(words(plain_text(definition))) > MAX_ANSWER_WORDS // 2:
-        first = sentences(definition)[0] if sentences(definition) else definition
-        if first != definition and len(words(plain_text(first))) >= 4:
+    told = sentences(definition)
+    if len(told) > 1 or len(words(plain_text(definition))) > MAX_ANSWER_WORDS // 2:
+        # One fact per card: the first sentence answers, the others are on the back.
+        first = told[0] if told else definition
+        if first != definition and len(words(plain_text(first))) >= 3:
             more = (_after(definition, first) + "\n\n" + more).strip()
             definition = first
     return _Draft(
@@ -660,6 +664,7 @@ def _complexity(complexity: Complexity, lecture: Lecture) -> _Draft | None:
             "Prompt": f"<b>{_esc(complexity.subject)}</b> — {complexity.measure} complexity?",
             "Answer": inline_html(complexity.value),
             "Context": _esc(lecture.title),
+            "Extra": inline_html(complexity.why) if complexity.why else "",
         },
         complexity.line,
         asks=complexity.measure,
@@ -1176,7 +1181,7 @@ def _without_giveaways(draft: _Draft, topic: frozenset[str] = frozenset()) -> _D
     if draft.kind == "star":  # (its parts are checked against each other when drafted)
         return draft
     text = draft.values["Text"]
-    front = _Front(text, draft.values.get("Context", ""))
+    on_front = _Front(text, draft.values.get("Context", ""))
     hidden_by_number: dict[int, list[str]] = {}
     for n, content in CLOZE_RE.findall(text):
         hidden_by_number.setdefault(int(n), []).extend(_plain_words(content))
@@ -1186,7 +1191,7 @@ def _without_giveaways(draft: _Draft, topic: frozenset[str] = frozenset()) -> _D
         answer = {w for w in hidden if w[:5] not in topic} or set(hidden)
         # "Highlight [ownership]" under "Amazon (Ownership)"; a table's headers name its cells
         share = 0.5 if len(answer) <= 3 and draft.kind != "table" else _GIVEAWAY_SHARE
-        if answer and front.given(hidden, answer) >= max(1, share * len(answer)):
+        if answer and on_front.given(hidden, answer) >= max(1, share * len(answer)):
             given.add(number)
     return _shown_instead(draft, given)
 

@@ -139,6 +139,7 @@ class Complexity:
     line: int
     measure: str  # "time" | "space"
     value: str  # inline Markdown: "O(n)", or "O(1) for `get`"
+    why: str = ""  # what the source says of it: "HashMap, where m is the charset size"
 
 
 @dataclass(frozen=True)

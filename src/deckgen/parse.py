@@ -564,7 +564,9 @@ _COMPLEXITY_LABELS = frozenset(
     {"big o", "complexity", "time complexity", "space complexity", "complexities", "runtime"}
 )
 _MEASURED_RE = re.compile(
-    r"(?P<value>O\((?:[^()]|\([^()]*\))*\))\s*(?P<measure>time|space)\b", re.I
+    r"(?P<value>O\((?:[^()]|\([^()]*\))*\))\s*(?P<measure>time|space)\b"
+    r"(?:\s*\((?P<why>[^()]{1,120})\))?",
+    re.I,
 )
 
 
@@ -593,7 +595,9 @@ def _extract_complexities(ctx: _Context, path: tuple[str, ...], blocks: list[Blo
                 found = [Complexity(subject, line, measure, item.rest)]
             else:
                 found = [
-                    Complexity(subject, line, m.group("measure").lower(), m.group("value"))
+                    Complexity(
+                        subject, line, m.group("measure").lower(), m.group("value"), m["why"] or ""
+                    )
                     for m in measured
                 ]
             ctx.lecture.complexities += found
