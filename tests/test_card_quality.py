@@ -501,3 +501,26 @@ def test_lists_cues_and_announcements(parse_text: Parse) -> None:
     tips = _asked([n for n in notes if n.kind == "tip"])
     assert "cache crash, DB crash, network partition" in tips  # the examples, not the label
     assert "trade-offs" not in tips
+
+
+def test_a_term_its_name_explains_is_asked_from_its_use(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Windows
+
+            ## Sliding Window Technique
+            - **Fixed Window**: The window keeps a fixed size (e.g., maximum sum of k elements).
+            - **Variable Window**: Grows and shrinks as it scans (e.g., longest unique substring).
+
+            ## Circuit States
+            - **Closed (Normal)**: Calls flow normally while failures are counted.
+            - **Open (Tripped)**: Calls fail fast until a cooldown passes.
+            """)
+    )
+    asked = {re.sub(r"<[^>]+>", "", n.field("Prompt")): n.field("Answer") for n in notes}
+    assert asked["Sliding Window Technique: which one is used for maximum sum of k elements?"] == (
+        "<b>Fixed Window</b>"
+    )
+    assert "What is meant by Variable Window?" in asked  # its name does not say it
+    assert "What is meant by Closed?" in asked  # "(Normal)" would say the answer
+    assert "What is meant by Open (Tripped)?" in asked

@@ -519,13 +519,33 @@ def _term(term: Term, lecture: Lecture) -> _Draft | None:
         if first != definition and len(words(plain_text(first))) >= 3:
             more = (_after(definition, first) + "\n\n" + more).strip()
             definition = first
+    answer = block_html(definition)
+    hinted = _EXAMPLE_HINT_RE.match(plain_text(definition).strip())
+    use = (
+        re.sub(r"^\((?:e\.g\.|for example|like|such as),?\s*|\)\.?$", "", hinted["hint"])
+        if hinted
+        else ""
+    )
+    # A use ("finding a subarray sum"), not a product ("Nginx") or a list of parts.
+    use = use if use[:1].islower() and len(use.split()) >= 3 and "," not in use else ""
+    if restates(term.term, definition) and use and term.context and prompt.startswith("What"):
+        # "Same Direction: both pointers move in the same direction (e.g., finding a
+        # subarray sum)": the name says the definition, so the example asks for the name.
+        where = _esc(term.context.split(" › ")[-1])
+        prompt = f"<b>{where}</b>: which one is used for {_esc(use)}?"
+        answer, more = f"<b>{name}</b>", (definition + "\n\n" + more).strip()
+    elif "(" in term.term and restates(re.sub(r"^[^(]*\(|\)[^)]*$", "", term.term), definition):
+        # "Closed (Normal)": the alias says the answer; it is on the back.
+        bare = _esc(re.sub(r"\s*\([^()]*\)", "", term.term).strip())
+        prompt = prompt.replace(f"<b>{name}</b>", f"<b>{bare}</b>")
+        more = (f"{term.term}\n\n" + more).strip()
     return _Draft(
         "term",
         (term.term,),
         "qa",
         {
             "Prompt": prompt,
-            "Answer": block_html(definition),
+            "Answer": answer,
             "Context": _esc(term.context),
             "Extra": block_html(more) if more.strip() else "",
         },
