@@ -524,3 +524,17 @@ def test_a_term_its_name_explains_is_asked_from_its_use(parse_text: Parse) -> No
     assert "What is meant by Variable Window?" in asked  # its name does not say it
     assert "What is meant by Closed?" in asked  # "(Normal)" would say the answer
     assert "What is meant by Open (Tripped)?" in asked
+
+
+def test_tips_keep_the_question_they_answer(parse_text: Parse) -> None:
+    [note] = build_notes(
+        parse_text("""
+            # Internet
+
+            ## Interview Tip
+            When asked *“How does the internet work?”*, explain it as a journey:
+            1. Browser → DNS → IP.
+            2. Packet → Routing → NAT.
+            """)
+    )
+    assert "How does the internet work?" in CLOZE_RE.sub("", note.fields[0])

@@ -620,6 +620,8 @@ def _tips(group: TipGroup, lecture: Lecture) -> _Draft | None:
             return None  # "Know …", "Be able to …": advice on studying, no fact to recall
         items = [f"<li>{_cloze(n, _entry_html(t))}</li>" for n, t in enumerate(tips, 1)]
         text, ids = "<ul>" + "".join(items) + "</ul>", tuple(item_id(t.text) for t in tips)
+    if group.lead:
+        text = f'<div class="dg-question">{protect_cloze(inline_html(group.lead))}</div>{text}'
     values = {"Text": text, "Context": context}
     return _Draft("tip", (group.section, group.name), "cloze", values, group.line, ids)
 

@@ -129,6 +129,7 @@ class TipGroup:
     line: int
     tips: tuple[ListEntry, ...]
     section: str = ""
+    lead: str = ""  # the sentence introducing the tips ("When asked “…”, explain it as:")
 
 
 @dataclass(frozen=True)

@@ -781,11 +781,21 @@ def _tips(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
     section = clean_heading(heading.title)
     loose: list[ListEntry] = []
     loose_line = 0
+    lead = ""
     rest: list[Block] = []
-    for block in heading.blocks:
+    for index, block in enumerate(heading.blocks):
         if block.kind != "list":
             rest.append(block)
             continue
+        before = heading.blocks[index - 1] if index else None
+        if (
+            not loose
+            and before is not None
+            and before.kind == "paragraph"
+            and before.inline.rstrip().endswith(":")
+            and len(before.inline.split()) <= 40
+        ):
+            lead = " ".join(before.inline.split())  # the question the tips answer
         for item in block.items:
             if item.sublists and item.label:
                 tips: list[ListEntry] = []
@@ -816,7 +826,7 @@ def _tips(ctx: _Context, heading: Heading, path: tuple[str, ...]) -> None:
                 loose.append(_entry(ctx, item))
     if loose:
         ctx.lecture.tip_groups.append(
-            TipGroup(name=section, line=loose_line, tips=tuple(loose), section=section)
+            TipGroup(name=section, line=loose_line, tips=tuple(loose), section=section, lead=lead)
         )
     claimed = _extract_stories(ctx, rest, heading.title)
     _add_section(ctx, path, heading.start, [b for b in rest if b.start not in claimed])
