@@ -538,3 +538,24 @@ def test_tips_keep_the_question_they_answer(parse_text: Parse) -> None:
             """)
     )
     assert "How does the internet work?" in CLOZE_RE.sub("", note.fields[0])
+
+
+def test_a_concepts_guidelines_are_asked_one_by_one(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Errors
+
+            ## Key Concepts
+            ### 1. Input Checks
+            - **Definition**: Check inputs to prevent invalid states.
+            - **Guidelines**: Reject bad payloads early, use clear error messages, fail fast.
+            - **Example**: Check telemetry fields before processing.
+            """)
+    )
+    assert [n.kind for n in notes] == ["concept", "advice"]
+    assert _asked(notes[1:]) == [
+        "Reject bad payloads early",
+        "use clear error messages",
+        "fail fast",
+    ]
+    assert "Guidelines" not in notes[0].field("Extra")  # asked, not kept for the back

@@ -256,6 +256,21 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
 _LISTING_SPLIT_RE = re.compile(r",\s*(?:and\s+|or\s+)?")
 
 
+def _parts(text: str) -> list[str]:
+    """The comma-separated parts of a run of advice ("Throw specific exceptions (e.g.,
+    `X`), catch broadly only when necessary"), commas inside brackets kept; [] for one."""
+    parts, depth, start = [], 0, 0
+    plain = text.strip().rstrip(".")
+    for i, ch in enumerate(plain):
+        depth += 1 if ch in "([" else -1 if ch in ")]" else 0
+        if ch in ",;" and depth == 0:
+            parts.append(plain[start:i])
+            start = i + 1
+    parts.append(plain[start:])
+    parts = [re.sub(r"^\s*(?:and|or)\s+", "", p).strip() for p in parts if p.strip()]
+    return parts if len(parts) >= 2 and all(len(p.split()) >= 2 for p in parts) else []
+
+
 def _listing(entry: ListEntry) -> list[str]:
     """The parts of a labelled item that only lists things ("**Issues**: Limited
     scalability, tight coupling, slow deployments."), or [] for any other item."""
@@ -477,6 +492,29 @@ def _concept(concept: Concept, lecture: Lecture) -> _Draft | None:
         },
         concept.line,
     )
+
+
+def _advice(concept: Concept, lecture: Lecture) -> _Draft | None:
+    """A concept's guidelines ("**Guidelines**: Validate early, use clear error messages,
+    fail fast"): one card per piece of advice, the concept and the label as the cue."""
+    items: list[str] = []
+    ids: list[str] = []
+    for entry in concept.advice:
+        parts = _parts(entry.text) or [entry.text.strip()]
+        asked = []
+        for part in parts:
+            if len(words(plain_text(part))) > _MAX_TIP_WORDS:
+                asked.append(protect_cloze(inline_html(part)))
+                continue
+            ids.append(item_id(f"{entry.label} {part}"))
+            asked.append(_cloze(len(ids), inline_html(part)))
+        items.append(f"<li><b>{inline_html(entry.label or '')}</b>: {', '.join(asked)}</li>")
+    if not ids:
+        return None
+    name = f'<div class="dg-question"><b>{inline_html(concept.name)}</b></div>'
+    text = f"{name}<ul>{''.join(items)}</ul>"
+    values = {"Text": text, "Context": "Key concept", "Extra": ""}
+    return _Draft("advice", (concept.name, "advice"), "cloze", values, concept.line, tuple(ids))
 
 
 def _term(term: Term, lecture: Lecture) -> _Draft | None:
@@ -922,6 +960,7 @@ CARD_KINDS: tuple[
     tuple[str, Callable[[Lecture], Iterable[Any]], Callable[[Any, Lecture], _Draft | None]], ...
 ] = (
     ("concept", lambda lec: lec.concepts, _concept),
+    ("advice", lambda lec: [c for c in lec.concepts if c.advice], _advice),
     ("term", lambda lec: lec.terms, _term),
     ("question", lambda lec: lec.questions, _question),
     ("strategy", lambda lec: [s for s in lec.strategies if s.tactics], _strategy),

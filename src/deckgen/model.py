@@ -38,6 +38,7 @@ REMOVED_TAG = "deckgen::removed"  # notes kept for items that left their lecture
 # note type; a kind that is not here (an older deckgen's) is taken to be a cloze.
 CARD_KIND_NOTE_TYPES: dict[str, str] = {
     "concept": "qa",
+    "advice": "cloze",
     "term": "qa",
     "question": "qa",
     "strategy": "cloze",
@@ -77,6 +78,7 @@ class Concept:
     examples: str = ""
     details: str = ""  # block Markdown: whatever the labelled bullets did not cover
     facet: str = ""  # what the definition tells of the subject: "" (what it is) or "intent"
+    advice: tuple[ListEntry, ...] = ()  # "**Guidelines**: …", "**Prevention**: …" bullets
 
 
 @dataclass(frozen=True)

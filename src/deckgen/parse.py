@@ -60,6 +60,10 @@ _CONCEPT_FIELDS = {
     "examples": "examples",
     "example": "examples",
 }
+# Bullets of a concept that advise how to use it: each is asked, not kept for the back.
+_ADVICE_LABELS = frozenset(
+    {"guidelines", "guideline", "prevention", "best practices", "best practice", "rules", "rule"}
+)
 # Sections that hold no facts to memorise (compared after normalisation).
 _SKIP_TITLES = {
     "overview",
@@ -293,6 +297,7 @@ def _nested_story(ctx: _Context, item: Item, context: str, scenario: str) -> Sta
 def _concept(ctx: _Context, heading: Heading) -> Concept | None:
     name = clean_heading(heading.title)
     found: dict[str, str] = {}
+    advice: list[ListEntry] = []
     rest_blocks: list[Block] = []
     for block in heading.blocks:
         if block.kind in ("html", "hr"):
@@ -311,6 +316,8 @@ def _concept(ctx: _Context, heading: Heading) -> Concept | None:
                     if item.blocks:
                         text = (text + "\n\n" + item_source(ctx.lines, item)).strip()
                     found[key] = text
+                elif plain_text(item.label or "").lower() in _ADVICE_LABELS and item.rest:
+                    advice.append(_entry(ctx, item))
                 else:
                     leftovers.append(item)
             if leftovers:
@@ -324,9 +331,11 @@ def _concept(ctx: _Context, heading: Heading) -> Concept | None:
             if sub:
                 details += f"\n\n**{clean_heading(child.title)}**\n\n{sub}"
     details = details.strip()
-    if not found and not details:
+    if not found and not details and not advice:
         return None
-    return Concept(name=name, line=ctx.line(heading.start), details=details, **found)
+    return Concept(
+        name=name, line=ctx.line(heading.start), details=details, advice=tuple(advice), **found
+    )
 
 
 def _is_term_item(item: Item) -> bool:
