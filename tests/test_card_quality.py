@@ -426,7 +426,7 @@ def test_prompts_ask_what_the_answer_says(parse_text: Parse) -> None:
     assert not any("Public Key Cryptography in TLS" in p for p in asked)  # says how it matters
     dt = asked["What is a Distributed Transaction?"]
     assert "span several services" in dt.field("Answer")
-    [code] = [n for p, n in asked.items() if "what does this example show?" in p]
+    [code] = [n for p, n in asked.items() if "what is wrong with this code?" in p]
     assert "Module A depends" not in code.field("Prompt")  # the comment would say the answer
     assert "example.com" not in _asked(notes)
 
@@ -559,3 +559,33 @@ def test_a_concepts_guidelines_are_asked_one_by_one(parse_text: Parse) -> None:
         "fail fast",
     ]
     assert "Guidelines" not in notes[0].field("Extra")  # asked, not kept for the back
+
+
+def test_benefits_flawed_code_and_made_up_settings(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Breakers
+
+            ## Benefits
+            - **Fail Fast**: Users get a quick error instead of hanging.
+            - **Fallbacks**: Degraded answers keep pages alive.
+
+            ## Bad (Cycle Present)
+            ```java
+            // Module A depends on Module B
+            class A { B b; }
+            ```
+            This creates a cyclic dependency between the two modules.
+
+            ## Use Cases
+            - Simplifying booking logic in a travel platform.
+            - Streamlining user validation in a social app.
+            """)
+    )
+    asked = _asked(notes)
+    # Under a benefits heading the label is the cue (issue #10, rule 3).
+    assert "Users get a quick error instead of hanging." in asked
+    prompts = [re.sub(r"<[^>]+>", "", n.field("Prompt")) for n in notes if n.model == "qa"]
+    assert any(p.startswith("Breakers: what is wrong with this code?") for p in prompts)
+    assert not any("Cycle Present" in p for p in prompts)  # the heading would say it
+    assert not any("travel platform" in a for a in asked)

@@ -179,9 +179,13 @@ def _is_slogan(label: str) -> bool:
     return not is_concept_label(label) and not is_generic_label(label)
 
 
-def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str | None:
+def _cloze_item(
+    n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS, cues: bool = False
+) -> str | None:
     """One list item with its fact hidden (a label or a short cue stays visible as the
-    cue), or None when the item has no fact short enough to ask for."""
+    cue), or None when the item has no fact short enough to ask for. An advice label
+    ("Be Authentic") is asked from its explanation, unless labels are the list's ``cues``
+    (benefits, reasons: the label names what the item explains)."""
     if entry.label and (entry.text or entry.children):
         if restates(entry.label, entry.text):  # either half gives the other away
             return None
@@ -189,7 +193,7 @@ def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str 
             return None  # an example illustrates the items around it; it is no fact
         if normalize_name(entry.label) in _QUESTION_LABELS:
             return None  # the question is the cue for the answer beside it, never hidden
-        if _is_slogan(entry.label) and entry.text and not entry.children:
+        if not cues and _is_slogan(entry.label) and entry.text and not entry.children:
             # "**Be Authentic**: Share genuine motivations": the advice is what its label
             # names, so the label is asked and its explanation is the cue.
             shown = protect_cloze(_entry_html(entry))
@@ -290,7 +294,7 @@ def _shift_clozes(text: str, offset: int) -> str:
 
 
 def _cloze_list(
-    entries: Sequence[ListEntry], most: int = _MAX_HIDDEN_WORDS
+    entries: Sequence[ListEntry], most: int = _MAX_HIDDEN_WORDS, cues: bool = False
 ) -> tuple[str, tuple[str, ...]]:
     """One cloze per entry that has a fact to ask (the others are shown as context),
     and the asked entries' ids (for keeping cloze numbers). Entries longer than ``most``
@@ -325,7 +329,7 @@ def _cloze_list(
             items.append(f"<li><b>{inline_html(entry.label or '')}</b>: {', '.join(parts)}</li>")
             ids += [item_id(f"{entry.label} {p}") for p in listing]
             continue
-        asked = _cloze_item(len(ids) + 1, entry, most)
+        asked = _cloze_item(len(ids) + 1, entry, most, cues)
         if asked is None:
             items.append(f"<li>{protect_cloze(_shown_html(entry))}</li>")
         else:
@@ -779,10 +783,24 @@ def _table(table: Table, lecture: Lecture) -> _Draft | None:
     )
 
 
+# Lists of benefits, reasons, uses: each label names what its item explains, so it is the cue.
+_LABELLED_FACETS_RE = re.compile(
+    r"\b(?:benefits?|advantages?|disadvantages?|drawbacks?|pros|cons|limitations?|pitfalls?"
+    r"|challenges?|reasons?|why|use cases?|examples?|applications?)\b",
+    re.I,
+)
 _QUESTION_NUMBER_RE = re.compile(r"^(?:q|question)\s*\d+\s*[:.)-]\s*(?=\S)", re.I)
 _CODE_HEADING_RE = re.compile(
     r"^(?:code\s+example|example|implementation|java example)\s*[:–—-]\s*(?=\S)", re.I
 )
+# A made-up setting an example is placed in ("… in a travel platform", "… for a social app").
+_SETTING_RE = re.compile(
+    r"\b(?:in|for|of) an? (?:[\w-]+ ){0,2}(?:app|application|platform|site|website|system"
+    r"|service|company|startup|team|product)\.?$",
+    re.I,
+)
+# Headings of code that shows a flaw ("Bad (Cycle Present)", "Violating SAP", "Before KISS").
+_FLAWED_RE = re.compile(r"^(?:bad|wrong|broken|anti-?pattern|violat\w*)\b|\bviolat", re.I)
 _COMMENT_LINE_RE = re.compile(r"^[ \t]*(?://|#(?![!{])|--|/\*|\*).*\n?", re.M)
 _GOOD_ANSWER_WORDS = 25  # what one card should ask for; longer prose is cut to its gist
 _MAX_ASKED_CODE_LINES = 6  # code a candidate can write from memory on a card
@@ -847,6 +865,10 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
             return None  # one item under a heading: nothing around it to cue it
         if _is_narrative(entries):
             return None  # "Clarified …, Designed …, Tested …": what the author did
+        if re.search(r"\buse cases?\b|\bapplications?\b", heading, re.I) and all(
+            _SETTING_RE.search(plain_text(e.text)) for e in entries
+        ):
+            return None  # "Simplifying booking logic in a travel platform": made-up settings
         lead_md = _ANSWER_LEAD_RE.sub("", section.lead).strip()
         said = sentences(lead_md)
         if said and normalize_name(plain_text(said[-1]).rstrip(":")) == normalize_name(heading):
@@ -856,7 +878,8 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
         head = prompt if heading.rstrip().endswith("?") else about
         if lead and len(words(lead)) <= 25 and not ANNOUNCE_RE.match(lead):
             head += f"<br>{protect_cloze(inline_html(lead_md))}"
-        text, ids = _cloze_list(entries)
+        # Under benefits or reasons, the label is the cue ("Fail Fast: […]").
+        text, ids = _cloze_list(entries, cues=bool(_LABELLED_FACETS_RE.search(heading)))
         if not ids:
             return None
         values = {
@@ -880,6 +903,9 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
             bare = _COMMENT_LINE_RE.sub("", section.code).strip("\n")
             code = block_html(f"```{section.language}\n{bare}\n```")
             ask = f"<b>{_esc(subject)}</b> — {_esc(name)}: what does this example show?<br>{code}"
+            if _FLAWED_RE.search(name):
+                # "Bad (Cycle Present)": the heading would say what is wrong.
+                ask = f"<b>{_esc(subject)}</b>: what is wrong with this code?<br>{code}"
             return qa(ask, block_html(gist), shown if bare != section.code else "")
         if gist:
             return qa(
