@@ -115,8 +115,15 @@ def test_meta_execution_cards(tmp_path: Path, corpus: Path) -> None:
         assert part in card_text(card.answer())
     # The sample response retells the STAR example: one story, not two.
     assert not [c for c in by_kind["star"] if "optimized a real-time system" in c.question()]
-    # Tips: one cloze each; learning objectives make no cards.
-    assert len(by_kind["tip"]) == 9 and "objective" not in by_kind
+    # Tips: every tip is on a card; tips named after a strategy ("Execution Speed" after
+    # "Prioritizing Execution Speed") are on that strategy's back, the others asked one
+    # cloze each; learning objectives make no cards.
+    backs = " ".join(card_text(c.answer()) for c in cards_in_order(col))
+    for tip in ("Highlight rapid action", "Demonstrate scalability", "Use metrics to quantify"):
+        assert tip in backs
+    assert len(by_kind["tip"]) == 3 and "objective" not in by_kind
+    strategy = " ".join(card_text(c.answer()) for c in by_kind["strategy"])
+    assert "Highlight rapid action" in strategy
     # Nothing from the exercise instructions, the footer or the "Next Step".
     everything = " ".join(card_text(c.answer()) for c in cards_in_order(col))
     for absent in ("Describe the context", "All rights reserved", "Next Step", "Welcome to"):

@@ -589,3 +589,27 @@ def test_benefits_flawed_code_and_made_up_settings(parse_text: Parse) -> None:
     assert any(p.startswith("Breakers: what is wrong with this code?") for p in prompts)
     assert not any("Cycle Present" in p for p in prompts)  # the heading would say it
     assert not any("travel platform" in a for a in asked)
+
+
+def test_tips_named_after_a_strategy_join_its_back(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Meta
+
+            ## Strategies
+            ### Prioritizing Execution Speed
+            - **Quick Decisions**: Make pragmatic choices under time pressure.
+            - **Cut Steps**: Remove manual hand-offs from the release.
+
+            ## Meta-Specific Tips
+            - **Execution Speed**:
+              - Highlight rapid action (e.g., “I shipped a fix in a day”).
+              - Emphasize pragmatic decisions.
+            - **General Tips**:
+              - Quantify impact with latency numbers.
+              - Show collaboration with product teams.
+            """)
+    )
+    assert [n.kind for n in notes] == ["strategy", "tip"]
+    assert "Highlight rapid action" in notes[0].field("Extra")
+    assert "Quantify impact with latency numbers." in _asked(notes[1:])

@@ -1297,6 +1297,13 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     seen = _Asked(topic=_words_of(lecture.title))
     kept: list[_Draft] = []
     for draft in drafts:
+        strategy = _same_strategy(draft, kept)
+        if strategy is not None:
+            # "Meta-Specific Tips › Execution Speed" after the strategy "Prioritizing
+            # Execution Speed" says its tactics again in other words: the tips join the
+            # strategy's back instead of asking the same advice twice.
+            kept = _with_tips_on_back(kept, draft, strategy)
+            continue
         asked = _without_giveaways(draft, topic)
         asked = asked and _without_repeats(asked, seen)
         if asked is not None:
@@ -1308,16 +1315,38 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     return kept
 
 
-def _with_tips_on_back(kept: list[_Draft], tips: _Draft) -> list[_Draft]:
-    """``kept`` with the tip group ``tips`` (shown whole) on the back of the card that
-    says most of it (or the last card; alone, the group stays a card)."""
+def _root(word: str) -> str:
+    """A word without its -ing/-s/-e ending: "Diving" and "Dive" meet at "div"."""
+    for ending in ("ing", "s", "e"):
+        if len(word) > len(ending) + 2 and word.endswith(ending):
+            word = word[: -len(ending)]
+    return word
+
+
+def _same_strategy(draft: _Draft, kept: list[_Draft]) -> int | None:
+    """The index of the earlier strategy a tip group is named after, if any."""
+    if draft.kind != "tip" or draft.name[0] == draft.name[1]:
+        return None
+    named = {_root(w) for w in content_words(plain_text(draft.name[1]))}
+    for i, other in enumerate(kept):
+        names = {_root(w) for w in content_words(plain_text(other.name[0]))}
+        if other.kind == "strategy" and named and named <= names:
+            return i
+    return None
+
+
+def _with_tips_on_back(kept: list[_Draft], tips: _Draft, target: int | None = None) -> list[_Draft]:
+    """``kept`` with the tip group ``tips`` (shown whole) on the back of card ``target``,
+    else of the card that says most of it (or the last card; alone, the group stays a
+    card)."""
     if not kept:
         return [tips]
     said = _words_of(tips.values["Text"])
-    target = max(
-        range(len(kept)),
-        key=lambda i: (len(said & _words_of(" ".join(kept[i].values.values()))), i),
-    )
+    if target is None:
+        target = max(
+            range(len(kept)),
+            key=lambda i: (len(said & _words_of(" ".join(kept[i].values.values()))), i),
+        )
     group = CLOZE_RE.sub(r"\2", tips.values["Text"])
     aside = f'<div class="dg-tips"><b>{tips.values["Context"]}</b>{group}</div>'
     extra = kept[target].values.get("Extra", "")
