@@ -37,7 +37,6 @@ from deckgen.parallel import (
 )
 from deckgen.pipeline import batch, lecture_outcomes, stream, unique_results
 from deckgen.settings import DeckSettings
-from deckgen.smells import profile
 from deckgen.source import user_path
 
 Progress = Callable[[Sequence[LectureJob]], AbstractContextManager[Iterable[LectureJob]]]
@@ -165,6 +164,8 @@ def collect(
     outcomes = lecture_outcomes(jobs, options, history, cache, report, progress, package=False)
     results = [o.result for o in outcomes if o.result is not None]
     results = unique_results(jobs, results, cache, report)
+    from deckgen.smells import profile  # (with the cards stage: not on a build's path)
+
     for result in results:
         lecture_settings(result.lecture, options, {}, report)
         report.notes += len(result.notes)

@@ -21,6 +21,7 @@ from deckgen.history import guid_for_key, lecture_key, lecture_tag, numbered_slo
 from deckgen.model import (
     CLOZE_NUMBER_RE,
     CLOZE_RE,
+    ITEMS_PER_LECTURE,
     Complexity,
     Concept,
     Diagnostic,
@@ -52,11 +53,9 @@ from deckgen.wording import (
     words,
 )
 
-ITEMS_PER_LECTURE = 1000  # position gap between lectures: lecture × 1000 + item
 _TAG_RE = re.compile(r"<[^>]+>")
 # C0 controls (but tab and newline) never belong in a field; 0x1f is Anki's field separator.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-MAX_POSITION = 1_000_000  # Anki rewrites new-card positions at or above this
 STAR_CLOZE = {"Situation": 1, "Task": 2, "Action": 3, "Result": 4}
 
 
@@ -901,12 +900,6 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     # What an earlier card asked (a recap, a story retold) is not asked again.
     seen: list[set[str]] = []
     return [kept for d in drafts if (kept := _without_repeats(d, seen)) is not None]
-
-
-def position_gap(lectures: int) -> int:
-    """Positions per lecture: 1000, or fewer when there are so many lectures that
-    ``lectures × 1000`` would reach 1,000,000 (Anki's Check Database rewrites those)."""
-    return max(2, min(ITEMS_PER_LECTURE, MAX_POSITION // (lectures + 1)))
 
 
 def build_notes(

@@ -30,8 +30,6 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-import genanki
-
 from deckgen.atomic import read_regular
 from deckgen.model import (
     CLOZE_NUMBER_RE,
@@ -78,6 +76,8 @@ class LockEntry:
 
 def guid_for_key(key: str) -> str:
     """Anki GUID for a structural key (genanki's base91 hash of the key)."""
+    import genanki  # (only when notes are made: a build that reuses every package has none)
+
     return genanki.guid_for("deckgen", key)
 
 

@@ -22,7 +22,6 @@ from deckgen.incremental import cache_folder, forget_folders
 from deckgen.inspect_apkg import PackageReadError, content_signature, read_notes
 from deckgen.model import BuildError, BuildReport, DeckSpec, Diagnostic, LectureJob, Stamps
 from deckgen.notetypes import model_for
-from deckgen.package import apkg_bytes, collection_bytes
 from deckgen.source import user_path
 
 Stored = tuple[tuple[str, ...], tuple[str, ...]]  # a packaged note's (fields, tags)
@@ -171,6 +170,8 @@ class Bundle(Output):
 
 def package_data(decks: Sequence[DeckSpec], stamps: Stamps) -> bytes:
     """The ``.apkg`` bytes of ``decks`` with the modification times in ``stamps``."""
+    from deckgen.package import apkg_bytes, collection_bytes  # (genanki: only to package)
+
     mods = {n.guid: stamps.notes[n.guid] for d in decks for n in d.notes}
     types = sorted({n.model for d in decks for n in d.notes})
     model_mods = {model_for(t).model_id: stamps.note_types[t] for t in types}

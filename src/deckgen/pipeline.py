@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
-from deckgen.cards import position_gap
 from deckgen.history import History, id_problems, key_lecture, lecture_key
 from deckgen.incremental import CacheEntry, Incremental, context_digest, input_digest
 from deckgen.model import (
@@ -24,6 +23,7 @@ from deckgen.model import (
     Diagnostic,
     LectureJob,
     LectureResult,
+    position_gap,
 )
 from deckgen.output import Output
 from deckgen.parallel import (

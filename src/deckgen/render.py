@@ -345,6 +345,7 @@ def plain_text(source: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=1)
 def code_css() -> str:
     """Pygments colours for light and night mode, scoped to highlighted card code."""
     light = HtmlFormatter(style="default").get_style_defs(".dg-hl")
