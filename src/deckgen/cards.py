@@ -14,7 +14,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from deckgen.history import guid_for_key, lecture_key, lecture_tag, numbered_slots
@@ -70,6 +70,7 @@ class _Draft:
     asks: str = ""  # the question the card answers, when it has one of its own
 
 
+@lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """Normalise an item name for identity: case, width, quotes and spacing don't matter."""
     text = unicodedata.normalize("NFKC", plain_text(name)).casefold()
@@ -376,9 +377,17 @@ def _concept(concept: Concept, lecture: Lecture) -> _Draft | None:
     )
 
 
-def _term(term: Term, lecture: Lecture) -> _Draft | None:
+def _first_terms(terms: Sequence[Term]) -> dict[str, Term]:
+    """The first term of each (normalised) name."""
+    first: dict[str, Term] = {}
+    for term in terms:
+        first.setdefault(normalize_name(term.term), term)
+    return first
+
+
+def _term(term: Term, lecture: Lecture, firsts: dict[str, Term] | None = None) -> _Draft | None:
     name = _esc(term.term)
-    earliest = next(t for t in lecture.terms if normalize_name(t.term) == normalize_name(term.term))
+    earliest = (firsts or _first_terms(lecture.terms))[normalize_name(term.term)]
     parts = [
         p for p in re.split(r"[,;]|\band\b", plain_text(term.definition).rstrip(".")) if p.strip()
     ]
@@ -888,11 +897,14 @@ def _without_giveaways(draft: _Draft) -> _Draft | None:
 
 
 def _drafts(lecture: Lecture) -> list[_Draft]:
+    # (terms look up their namesakes in one index, not in a scan of the lecture each)
+    indexed: dict[object, Callable[[Any, Lecture], _Draft | None]]
+    indexed = {_term: partial(_term, firsts=_first_terms(lecture.terms))}
     drafts = [
         draft
         for _, items, drafter in CARD_KINDS
         for item in items(lecture)
-        if (draft := drafter(item, lecture)) is not None
+        if (draft := indexed.get(drafter, drafter)(item, lecture)) is not None
     ]
     # Document order; ties (several items on one line) keep extraction order.
     drafts.sort(key=lambda d: d.line)
