@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
 from functools import lru_cache
@@ -10,6 +11,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 MAX_LECTURE_BYTES = 5 * 1024 * 1024
+# Each list item and heading becomes a block to parse and often a note to draft and
+# compare with the others: beyond this many, a lecture is refused (before it is parsed)
+# rather than built for minutes (the longest lecture of the corpus has 127).
+MAX_LECTURE_ITEMS = 5_000
+_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)|^ {0,3}#{1,6}(?:[ \t]|$)", re.M)
 
 
 class LectureError(Exception):
@@ -200,6 +206,15 @@ def read_source(path: Path, root: Path, data: bytes | None = None) -> Source:
         data = read_bytes(path)
     text = decode(data, shown)
     meta, body, offset = split_front_matter(text, shown)
+    items = len(_ITEM_RE.findall(body))
+    if items > MAX_LECTURE_ITEMS:
+        raise LectureError(
+            shown,
+            1,
+            f"{items} list items and headings; lectures are limited to {MAX_LECTURE_ITEMS}: "
+            "split the lecture",
+            "too-large",
+        )
     return Source(path=path, rel_path=rel, meta=meta, body=body, body_offset=offset)
 
 
