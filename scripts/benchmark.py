@@ -290,6 +290,11 @@ def main() -> int:
     scales = [int(s) for s in args.scales.split(",")]
     with tempfile.TemporaryDirectory(prefix="deckgen-bench-") as tmp:
         scratch = Path(tmp)
+        # Both tools run as installed code does, from bytecode: written once into the
+        # scratch folder (removed with it), even where PYTHONDONTWRITEBYTECODE is set,
+        # which would make an editable deckgen compile its modules on every start.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["PYTHONPYCACHEPREFIX"] = str(scratch / "bytecode")
         if args.pathological_only:
             run_pathological(scratch)
             return 0
