@@ -40,7 +40,7 @@ from deckgen.notetypes import cloze_deletion as _cloze
 from deckgen.notetypes import escape_text as _esc
 from deckgen.notetypes import field_names, protect_cloze
 from deckgen.render import block_html, inline_html, plain_text
-from deckgen.smells import smell_diagnostics
+from deckgen.smells import WordSets, smell_diagnostics
 from deckgen.source import user_path
 from deckgen.wording import (
     ANNOUNCE_RE,
@@ -797,7 +797,9 @@ def _is_repeat(
         part = 3 if loose else 2  # whole items carry examples: a smaller share suffices
         return common >= share * min(len(found), len(other)) and common * part >= longer
 
-    return any(len(other) >= 2 and repeats(other) for other in seen)
+    # (an answer that shares no word with ``found`` repeats nothing of it)
+    candidates = seen.sharing(found) if isinstance(seen, WordSets) else seen
+    return any(len(other) >= 2 and repeats(other) for other in candidates)
 
 
 def _without_repeats(draft: _Draft, seen: list[set[str]]) -> _Draft | None:
@@ -910,7 +912,7 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     drafts.sort(key=lambda d: d.line)
     drafts = [kept for d in drafts if (kept := _without_giveaways(d)) is not None]
     # What an earlier card asked (a recap, a story retold) is not asked again.
-    seen: list[set[str]] = []
+    seen = WordSets()
     return [kept for d in drafts if (kept := _without_repeats(d, seen)) is not None]
 
 
