@@ -7,6 +7,9 @@ build`` back to back; the report gives wall and CPU time (the whole process tree
 paired median ratio deckgen/ankdown, the peak memory of each (the largest process, and
 the sum over deckgen's process tree sampled from /proc), rebuild times (nothing changed;
 one lecture edited) and two stage floors: read + parse only, and SQLite + zip only.
+Then each pathological lecture of issue #12 (just under the 5 MB limit, or as the issue
+gives it) is built alone, ``-j 1``: its wall and CPU time must stay under 5 s (a lecture
+beyond deckgen's limits is refused, and said to be).
 
 ankdown is not a deckgen dependency: give its executable with ``--ankdown``, have it on
 PATH (``pip install ankdown`` in any environment), or let the script install it into a
@@ -15,6 +18,7 @@ every other file it makes).
 
     .venv/bin/python scripts/benchmark.py [--corpus ../shared/corpus] [--rounds 5]
         [--scales 1,3,10] [--jobs N] [--ankdown PATH | --no-ankdown]
+        [--pathological-only | --no-pathological]
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class Run:
     cpu: float
     max_rss: float  # the largest single process
     tree_rss: float  # the largest sum over the process tree seen while sampling
+    stderr: str = ""
 
 
 def replicate(corpus: Path, target: Path, count: int) -> int:
@@ -103,7 +108,7 @@ def measure(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> Ru
     if proc.returncode not in (0, 1):  # deckgen exits 1 when a lecture has an error
         raise SystemExit(f"{args[0]} failed ({proc.returncode}):\n{stderr[-2000:]}")
     cpu = usage.ru_utime + usage.ru_stime
-    return Run(wall, cpu, usage.ru_maxrss / 1024, peak / 1024)
+    return Run(wall, cpu, usage.ru_maxrss / 1024, peak / 1024, stderr)
 
 
 def find_ankdown(given: str | None, scratch: Path) -> Path | None:
@@ -119,6 +124,71 @@ def find_ankdown(given: str | None, scratch: Path) -> Path | None:
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
     done = subprocess.run([*pip, "--disable-pip-version-check", "ankdown"], check=False)
     return venv / "bin" / "ankdown" if done.returncode == 0 else None
+
+
+_LIMIT = 5 * 1024 * 1024 - 4096  # a little under the 5 MB lecture limit
+_FRONT = "---\ntitle: {}\n---\n\n# {}\n\n"
+
+
+def _filled(title: str, body: str, unit: str, count: int | None = None) -> str:
+    """A lecture: ``body`` (a heading and lead-in) then ``unit`` formatted with its index
+    ``count`` times (or fewer: no more than fit under the 5 MB limit)."""
+    head = _FRONT.format(title, title) + body
+    parts, size, i = [head], len(head.encode()), 0
+    while count is None or i < count:
+        chunk = unit.format(i=i)
+        size += len(chunk.encode())
+        if size > _LIMIT:
+            break
+        parts.append(chunk)
+        i += 1
+    return "".join(parts)
+
+
+def pathological() -> dict[str, str]:
+    """The hostile lecture shapes issue #12 measured, by name (each 5 MB at most)."""
+    return {
+        "900k &amp;": _filled("Entities", "## Escapes\n\n", "&amp;" * 20 + "\n", 900_000 // 20),
+        "100k glossary terms": _filled(
+            "Glossary",
+            "## Key Concepts\n\n",
+            "- **Term {i}**: what term {i} means.\n",
+            100_000,
+        ),
+        "20k STAR stories": _filled(
+            "Stories",
+            "## Behavioral Questions\n\n",
+            "**Question:** Tell me about time {i} you led?\n\n"
+            "- **Situation**: a team of {i}.\n- **Task**: ship it.\n"
+            "- **Action**: planned the work.\n- **Result**: shipped on time.\n\n",
+            20_000,
+        ),
+        "Q: x + 100k spaces + y": _filled(
+            "Spaces", "## Quiz\n\n", "- **Q:** x" + " " * 100_000 + "y\n", 1
+        ),
+        "20k images": _filled(
+            "Images", "## Pictures\n\n", "![figure {i}](img/figure-{i}.png)\n\n", 20_000
+        ),
+    }
+
+
+def run_pathological(scratch: Path) -> None:
+    """Build each pathological lecture alone (``-j 1``, no cache) and print its times."""
+    for name, text in pathological().items():
+        folder = scratch / "pathological"
+        folder.mkdir()
+        (folder / "lecture.md").write_text(text, "utf-8")
+        out = scratch / "pathological-decks"
+        run = measure([*deckgen_cmd(folder, out, 1), "--force"], scratch)
+        size = len(text.encode()) / 1024 / 1024
+        verdict = "ok" if max(run.wall, run.cpu) <= 5 else "OVER 5 s"
+        built = "refused (too-large)" if "error too-large" in run.stderr else "built"
+        print(
+            f" pathological {name:<24} ({size:.1f} MB): wall {run.wall:6.2f} s  "
+            f"cpu {run.cpu:6.2f} s  peak RSS {run.max_rss:5.0f} MiB  {built}, {verdict}"
+        )
+        shutil.rmtree(folder)
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def deckgen_cmd(lectures: Path, out: Path, jobs: int | None) -> list[str]:
@@ -210,6 +280,9 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=None, help="deckgen -j (default: cores)")
     parser.add_argument("--ankdown", help="the ankdown executable (default: PATH or install)")
     parser.add_argument("--no-ankdown", action="store_true", help="deckgen only")
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--pathological-only", action="store_true", help="only the hostile lectures")
+    which.add_argument("--no-pathological", action="store_true", help="skip them")
     args = parser.parse_args()
     if not args.corpus.is_dir():
         print(f"corpus not found: {args.corpus}", file=sys.stderr)
@@ -217,6 +290,14 @@ def main() -> int:
     scales = [int(s) for s in args.scales.split(",")]
     with tempfile.TemporaryDirectory(prefix="deckgen-bench-") as tmp:
         scratch = Path(tmp)
+        # Both tools run as installed code does, from bytecode: written once into the
+        # scratch folder (removed with it), even where PYTHONDONTWRITEBYTECODE is set,
+        # which would make an editable deckgen compile its modules on every start.
+        os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+        os.environ["PYTHONPYCACHEPREFIX"] = str(scratch / "bytecode")
+        if args.pathological_only:
+            run_pathological(scratch)
+            return 0
         ankdown = None if args.no_ankdown else find_ankdown(args.ankdown, scratch)
         if ankdown is None and not args.no_ankdown:
             print("ankdown could not be installed: deckgen only", file=sys.stderr)
@@ -246,6 +327,8 @@ def main() -> int:
             print(f" 1× floor, read + parse only (one process): {parse:.2f} s")
             print(f" 1× floor, SQLite + zip only (one process): {pack:.2f} s")
             shutil.rmtree(out)
+        if not args.no_pathological:
+            run_pathological(scratch)
     return 0
 
 

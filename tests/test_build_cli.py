@@ -165,3 +165,32 @@ def test_unchanged_lectures_are_not_even_read(
     assert run() == []
     a.write_text(GOOD.replace("same effect", "same result"), "utf-8")  # same size
     assert run() == ["a.md", "wrote a.apkg"]
+
+
+def test_rebuild_with_nothing_changed_loads_no_heavy_library(
+    tmp_path: Path, write_lecture: Callable[..., Path]
+) -> None:
+    """A no-op rebuild is mostly Python's start-up: the Markdown, highlighting, sanitizing,
+    YAML and packaging libraries are imported only when a lecture is built (#12)."""
+    import subprocess
+    import sys
+
+    write_lecture(GOOD, "a.md")
+    lectures, out = tmp_path / "lectures", tmp_path / "decks"
+    assert build([lectures], BuildOptions(out=out, jobs=1)).errors == 0
+    probe = (
+        "import sys\n"
+        "from deckgen.cli import main\n"
+        "try:\n"
+        f"    main([ 'build', {str(lectures)!r}, '-o', {str(out)!r}, '-q'])\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code == 0, exc.code\n"
+        "heavy = ('markdown_it', 'mdit_py_plugins', 'pygments', 'nh3', 'genanki', 'yaml',\n"
+        "         'frontmatter', 'deckgen.parse', 'deckgen.cards', 'deckgen.render')\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy\n"
+        "                      or m in heavy)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout.strip() == ""

@@ -543,3 +543,18 @@ def test_non_utf8_file_name_does_not_abort_the_build(tmp_path: Path) -> None:
     result = run_cli(["build", "lectures", "-o", "decks"], tmp_path)
     assert "Traceback" not in result.stderr, result.stderr[-500:]
     assert (tmp_path / "decks" / "good.apkg").is_file()
+
+
+def test_lecture_of_too_many_items_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    """Thousands of list items would be parsed, drafted and compared for minutes (#12)."""
+    from deckgen.source import MAX_LECTURE_ITEMS, LectureError, read_source
+
+    path = tmp_path / "glossary.md"
+    items = "".join(f"- **Term {i}**: what term {i} means.\n" for i in range(MAX_LECTURE_ITEMS))
+    path.write_text("# Glossary\n\n" + items, "utf-8")
+    with pytest.raises(LectureError) as caught:
+        read_source(path, tmp_path)
+    assert caught.value.code == "too-large"
+    assert f"{MAX_LECTURE_ITEMS + 1} list items and headings" in caught.value.message
+    path.write_text(items, "utf-8")
+    assert read_source(path, tmp_path).body == items  # (at the limit: read as usual)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from deckgen.model import Lecture
 from deckgen.parse import clean_heading
 
@@ -393,3 +396,32 @@ def test_section_rules_are_tried_in_order() -> None:
     names = [name for name, _, _ in SECTION_RULES]
     assert names[-1] == "generic"  # the catch-all comes last
     assert len(names) == len(set(names))
+
+
+_INLINE_ALPHABET = st.sampled_from(
+    [
+        *"ab &;#xX019\n\r\t\0 :!?{}()]>-+=%@^",
+        *("&amp;", "&lt;span&gt;", "&#65;", "&#x1F600;", "&#0;", "&#99999999;"),
+        *("&nosuchname;", "&nbsp;", "&ngE;", "<b>", "**", "`", "$", "["),
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_INLINE_ALPHABET, max_size=30).map("".join))
+def test_plain_text_is_what_markdown_it_parses(source: str) -> None:
+    """plain_text decodes markup-free text itself: the same text markdown-it gives."""
+    from deckgen.render import _INLINE_HTML_RE, _parsed_text, plain_text
+
+    expected = " ".join(_INLINE_HTML_RE.sub("", _parsed_text(source.strip())).split())
+    assert plain_text.__wrapped__(source) == expected
+
+
+def test_plain_text_of_a_long_run_of_entities_is_fast() -> None:
+    import time
+
+    from deckgen.render import plain_text
+
+    start = time.process_time()
+    assert plain_text.__wrapped__("&amp;" * 900_000) == "&" * 900_000
+    assert time.process_time() - start < 2  # (markdown-it: a token per entity, ~5 s)

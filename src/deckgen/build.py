@@ -38,7 +38,6 @@ from deckgen.parallel import (
     lecture_settings,
 )
 from deckgen.pipeline import batch, lecture_outcomes, stream, unique_results
-from deckgen.smells import profile
 from deckgen.source import user_path
 
 # The build's API (its option types live in model, beside every type a stage shares).
@@ -144,6 +143,8 @@ def collect(
     outcomes = lecture_outcomes(jobs, options, lock, cache, report, progress, package=False)
     results = [o.result for o in outcomes if o.result is not None]
     results = unique_results(jobs, results, cache, report)
+    from deckgen.smells import profile  # (with the cards stage: not on a build's path)
+
     for result in results:
         lecture_settings(result.lecture, options, {}, report)
         report.notes += len(result.notes)

@@ -14,12 +14,14 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache, partial
 from typing import Any
 
 from deckgen.history import guid_for_key, lecture_key, lecture_tag, numbered_slots
 from deckgen.model import (
     CLOZE_NUMBER_RE,
     CLOZE_RE,
+    ITEMS_PER_LECTURE,
     Complexity,
     Concept,
     Diagnostic,
@@ -38,7 +40,7 @@ from deckgen.notetypes import cloze_deletion as _cloze
 from deckgen.notetypes import escape_text as _esc
 from deckgen.notetypes import field_names, protect_cloze
 from deckgen.render import block_html, inline_html, plain_text
-from deckgen.smells import smell_diagnostics
+from deckgen.smells import WordSets, smell_diagnostics
 from deckgen.source import user_path
 from deckgen.wording import (
     ADVICE_VERBS,
@@ -55,11 +57,9 @@ from deckgen.wording import (
     words,
 )
 
-ITEMS_PER_LECTURE = 1000  # position gap between lectures: lecture × 1000 + item
 _TAG_RE = re.compile(r"<[^>]+>")
 # C0 controls (but tab and newline) never belong in a field; 0x1f is Anki's field separator.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-MAX_POSITION = 1_000_000  # Anki rewrites new-card positions at or above this
 STAR_CLOZE = {"Situation": 1, "Task": 2, "Action": 3, "Result": 4}
 
 
@@ -74,6 +74,7 @@ class _Draft:
     asks: str = ""  # the question the card answers, when it has one of its own
 
 
+@lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
     """Normalise an item name for identity: case, width, quotes and spacing don't matter."""
     text = unicodedata.normalize("NFKC", plain_text(name)).casefold()
@@ -521,9 +522,17 @@ def _advice(concept: Concept, lecture: Lecture) -> _Draft | None:
     return _Draft("advice", (concept.name, "advice"), "cloze", values, concept.line, tuple(ids))
 
 
-def _term(term: Term, lecture: Lecture) -> _Draft | None:
+def _first_terms(terms: Sequence[Term]) -> dict[str, Term]:
+    """The first term of each (normalised) name."""
+    first: dict[str, Term] = {}
+    for term in terms:
+        first.setdefault(normalize_name(term.term), term)
+    return first
+
+
+def _term(term: Term, lecture: Lecture, firsts: dict[str, Term] | None = None) -> _Draft | None:
     name = _esc(term.term)
-    earliest = next(t for t in lecture.terms if normalize_name(t.term) == normalize_name(term.term))
+    earliest = (firsts or _first_terms(lecture.terms))[normalize_name(term.term)]
     parts = [
         p for p in re.split(r"[,;]|\band\b", plain_text(term.definition).rstrip(".")) if p.strip()
     ]
@@ -1077,7 +1086,9 @@ def _is_repeat(
         part = 3 if loose else 2  # whole items carry examples: a smaller share suffices
         return common >= share * min(len(found), len(other)) and common * part >= longer
 
-    return any(len(other) >= 2 and repeats(other) for other in seen)
+    # (an answer that shares no word with ``found`` repeats nothing of it)
+    candidates = seen.sharing(found) if isinstance(seen, WordSets) else seen
+    return any(len(other) >= 2 and repeats(other) for other in candidates)
 
 
 def _initials(stems: set[str]) -> str:
@@ -1090,7 +1101,7 @@ class _Asked:
     """What earlier cards of a lecture said (all their words) and asked (their answers)."""
 
     topic: set[str] = field(default_factory=set)  # the lecture's title words: said everywhere
-    said: list[set[str]] = field(default_factory=list)
+    said: WordSets = field(default_factory=WordSets)  # (indexed by word: see WordSets)
     answers: list[set[str]] = field(default_factory=list)
     subjects: list[set[str]] = field(default_factory=list)  # what was defined
     compared: int = 0  # items compared so far (bounded: see MAX_COMPARED)
@@ -1284,11 +1295,14 @@ def _without_giveaways(draft: _Draft, topic: frozenset[str] = frozenset()) -> _D
 
 
 def _drafts(lecture: Lecture) -> list[_Draft]:
+    # (terms look up their namesakes in one index, not in a scan of the lecture each)
+    indexed: dict[object, Callable[[Any, Lecture], _Draft | None]]
+    indexed = {_term: partial(_term, firsts=_first_terms(lecture.terms))}
     drafts = [
         draft
         for _, items, drafter in CARD_KINDS
         for item in items(lecture)
-        if (draft := drafter(item, lecture)) is not None
+        if (draft := indexed.get(drafter, drafter)(item, lecture)) is not None
     ]
     # Document order; ties (several items on one line) keep extraction order.
     drafts.sort(key=lambda d: d.line)
@@ -1352,12 +1366,6 @@ def _with_tips_on_back(kept: list[_Draft], tips: _Draft, target: int | None = No
     extra = kept[target].values.get("Extra", "")
     values = {**kept[target].values, "Extra": extra + aside}
     return [*kept[:target], replace(kept[target], values=values), *kept[target + 1 :]]
-
-
-def position_gap(lectures: int) -> int:
-    """Positions per lecture: 1000, or fewer when there are so many lectures that
-    ``lectures × 1000`` would reach 1,000,000 (Anki's Check Database rewrites those)."""
-    return max(2, min(ITEMS_PER_LECTURE, MAX_POSITION // (lectures + 1)))
 
 
 def build_notes(

@@ -22,7 +22,7 @@ RULES: dict[str, Rule] = {
     # Reading the file: such a lecture gets no package.
     "read": Rule("error", "the lecture cannot be read"),
     "io": Rule("error", "the file, or a folder of lectures, cannot be opened or read"),
-    "too-large": Rule("error", "the file is larger than a lecture may be (5 MB)"),
+    "too-large": Rule("error", "larger than a lecture may be: 5 MB, 5,000 list items and headings"),
     "binary": Rule("error", "binary content (a NUL byte): not a Markdown lecture"),
     "file-name": Rule("error", "the file's name is not valid UTF-8"),
     "not-a-file": Rule("error", "a FIFO, device or other non-regular file named like a lecture"),

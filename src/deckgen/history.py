@@ -31,8 +31,6 @@ from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 
-import genanki
-
 from deckgen.atomic import read_regular
 from deckgen.model import (
     CARD_KIND_NOTE_TYPES,
@@ -70,6 +68,8 @@ QA_KINDS = frozenset(kind for kind, model in CARD_KIND_NOTE_TYPES.items() if mod
 
 def guid_for_key(key: str) -> str:
     """Anki GUID for a structural key (genanki's base91 hash of the key)."""
+    import genanki  # (only when notes are made: a build that reuses every package has none)
+
     return genanki.guid_for("deckgen", key)
 
 

@@ -31,6 +31,15 @@ CLOZE_NUMBER_RE = re.compile(r"\{\{c(\d+)::")  # the opening of a cloze deletion
 # A whole cloze deletion: (number, content), an optional "::hint" left out of the content.
 CLOZE_RE = re.compile(r"\{\{c(\d+)::(.*?)(?:::[^}]*)?\}\}", re.S)
 REMOVED_TAG = "deckgen::removed"  # notes kept for items that left their lecture
+ITEMS_PER_LECTURE = 1000  # position gap between lectures: lecture × 1000 + item
+MAX_POSITION = 1_000_000  # Anki rewrites new-card positions at or above this
+
+
+def position_gap(lectures: int) -> int:
+    """Positions per lecture: 1000, or fewer when there are so many lectures that
+    ``lectures × 1000`` would reach 1,000,000 (Anki's Check Database rewrites those)."""
+    return max(2, min(ITEMS_PER_LECTURE, MAX_POSITION // (lectures + 1)))
+
 
 # Every kind of card, with the note type its notes use (a ``recall`` card is Q&A, or a
 # cloze for a list): the names :data:`deckgen.cards.CARD_KINDS` drafts, in its order. The

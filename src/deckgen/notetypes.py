@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import html
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import genanki
-
-from deckgen.render import code_css
+if TYPE_CHECKING:  # genanki (and Pygments, for the CSS) load only when a package is made
+    import genanki
 
 QA_MODEL_ID = 1_734_021_901
 CLOZE_MODEL_ID = 1_734_021_902
@@ -85,7 +85,16 @@ hr#answer { border: none; border-top: 1px solid var(--dg-border); margin: 0.8em 
   border-radius: 4px; padding: 0.3em 0.8em; margin: 0.4em 0; }
 .dg-callout-title { font-weight: 600; font-size: 0.85em; color: var(--dg-accent); }
 @media (max-width: 480px) { .card { font-size: 17px; padding: 8px; } }
-""" + code_css()
+"""
+
+
+def card_css() -> str:
+    """The note types' CSS: deckgen's styles (``CSS``), then Pygments' colours for card
+    code (Pygments is imported only when a note type is made)."""
+    from deckgen.render import code_css
+
+    return CSS + code_css()
+
 
 _HEADER = (
     '<div class="dg-lecture">{{Lecture}}</div>\n'
@@ -121,12 +130,14 @@ def _fields(names: tuple[str, ...]) -> list[dict[str, object]]:
 @lru_cache(maxsize=1)
 def qa_model() -> genanki.Model:
     """Front/back note type for concepts, terms and section recall."""
+    import genanki
+
     return genanki.Model(
         QA_MODEL_ID,
         "deckgen Q&A",
         fields=_fields(QA_FIELDS),
         templates=[{"name": "Recall", "id": QA_TEMPLATE_ID, "qfmt": QA_QFMT, "afmt": QA_AFMT}],
-        css=CSS,
+        css=card_css(),
         sort_field_index=0,
     )
 
@@ -134,6 +145,8 @@ def qa_model() -> genanki.Model:
 @lru_cache(maxsize=1)
 def cloze_model() -> genanki.Model:
     """Cloze note type for STAR stories, tips, objectives and strategies."""
+    import genanki
+
     return genanki.Model(
         CLOZE_MODEL_ID,
         "deckgen Cloze",
@@ -141,7 +154,7 @@ def cloze_model() -> genanki.Model:
         templates=[
             {"name": "Cloze", "id": CLOZE_TEMPLATE_ID, "qfmt": CLOZE_QFMT, "afmt": CLOZE_AFMT}
         ],
-        css=CSS,
+        css=card_css(),
         model_type=genanki.Model.CLOZE,
         sort_field_index=0,
     )

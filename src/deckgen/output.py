@@ -31,7 +31,6 @@ from deckgen.model import (
     Stored,
 )
 from deckgen.notetypes import model_for
-from deckgen.package import apkg_bytes, collection_bytes
 from deckgen.source import user_path
 
 
@@ -187,6 +186,8 @@ class Bundle(Output):
 
 def package_data(decks: Sequence[DeckSpec], stamps: Stamps) -> bytes:
     """The ``.apkg`` bytes of ``decks`` with the modification times in ``stamps``."""
+    from deckgen.package import apkg_bytes, collection_bytes  # (genanki: only to package)
+
     mods = {n.guid: stamps.notes[n.guid] for d in decks for n in d.notes}
     types = sorted({n.model for d in decks for n in d.notes})
     model_mods = {model_for(t).model_id: stamps.note_types[t] for t in types}

@@ -22,10 +22,9 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deckgen.atomic import signals_held
-from deckgen.cards import build_notes
 from deckgen.discover import deck_name
 from deckgen.history import History, NewLock, anki_limits, lecture_key
 from deckgen.model import (
@@ -40,10 +39,19 @@ from deckgen.model import (
     NoteSpec,
 )
 from deckgen.output import compare, package_data, previous_notes
-from deckgen.parse import parse_lecture
-from deckgen.render import MediaContext, collecting_media
 from deckgen.settings import DeckSettings, SettingsError, apply
 from deckgen.source import LectureError, Source, read_source, user_path
+
+if TYPE_CHECKING:
+    from deckgen.render import MediaContext
+
+
+def load_stages() -> None:
+    """Import the stages a lecture is built with (markdown-it, Pygments, nh3, genanki).
+
+    Only a lecture that is built needs them: a build that keeps every package never
+    loads them. The pool calls this before it forks, so its workers share them."""
+    from deckgen import cards, package, parse  # noqa: F401
 
 
 def default_jobs() -> int:
@@ -204,6 +212,10 @@ class LectureWorker:
     def run(self, task: LectureTask) -> Outcome:
         """Read, parse and turn one lecture into notes that keep their history; package
         them when the setup says so."""
+        from deckgen.cards import build_notes
+        from deckgen.parse import parse_lecture
+        from deckgen.render import MediaContext, collecting_media
+
         setup, history, job = self.setup, self.history, task.job
         options = setup.options
         outcome = Outcome()
@@ -386,6 +398,7 @@ class Lectures:
         # fork is cheapest (nothing to import again), but not safe in a threaded process.
         method = "fork" if "fork" in methods and threading.active_count() == 1 else "spawn"
         context = multiprocessing.get_context(method)
+        load_stages()
         gc.collect()
         gc.freeze()  # the workers share these pages instead of copying them on first GC
         try:

@@ -14,6 +14,7 @@ import textwrap
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from deckgen.blocks import Block, Heading, Item, item_source, parse_sections, slice_source
 from deckgen.model import (
@@ -133,6 +134,7 @@ class _Context:
         )
 
 
+@lru_cache(maxsize=4096)  # (a section's title is cleaned again by every rule that reads it)
 def clean_heading(title: str) -> str:
     """Heading text without emphasis, emoji and leading numbering (``### 2.1 Foo`` → ``Foo``)."""
     text = plain_text(title)

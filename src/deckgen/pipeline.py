@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from typing import Any
 
-from deckgen.cards import position_gap
 from deckgen.history import NewLock, id_problems, key_lecture, lecture_key
 from deckgen.incremental import CacheEntry, Incremental, context_digest, input_digest
 from deckgen.model import (
@@ -27,6 +26,7 @@ from deckgen.model import (
     LectureJob,
     LectureResult,
     Progress,
+    position_gap,
 )
 from deckgen.output import Output
 from deckgen.parallel import (

@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from deckgen.model import REMOVED_TAG, DeckSpec, NoteSpec
-from deckgen.notetypes import CLOZE_AFMT, CLOZE_QFMT, CSS, QA_AFMT, QA_QFMT, field_names
+from deckgen.notetypes import CLOZE_AFMT, CLOZE_QFMT, QA_AFMT, QA_QFMT, card_css, field_names
 from deckgen.package import apkg_bytes, collection_bytes
 
 MARKER = ".deckgen-preview"
@@ -303,7 +303,7 @@ def _document(title: str, header: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_esc(title)}</title>\n<style>{_SITE_CSS}\n{CSS}</style>\n</head>\n"
+        f"<title>{_esc(title)}</title>\n<style>{_SITE_CSS}\n{card_css()}</style>\n</head>\n"
         f'<body>\n<header class="pv">\n{header}\n</header>\n<main class="pv">\n{body}\n</main>\n'
         f"<script>{_SCRIPT}</script>\n</body>\n</html>\n"
     )

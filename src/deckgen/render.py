@@ -23,6 +23,9 @@ from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.entities import entities
+from markdown_it.common.utils import fromCodePoint, isValidEntityCode
+from markdown_it.rules_inline.entity import DIGITAL_RE, NAMED_RE
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -304,9 +307,6 @@ def sanitize(fragment: str) -> str:
     return nh3.clean(fragment, **_CLEANING)
 
 
-_BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
-
-
 def literal_braces(fragment: str) -> str:
     """``{`` and ``}`` of an HTML fragment as character references.
 
@@ -315,8 +315,9 @@ def literal_braces(fragment: str) -> str:
     braces are no cloze to Anki, yet the browser shows them as braces (references are
     decoded in text and attribute values alike, and no tag or attribute name holds a
     brace). Applied after :func:`sanitize`, which writes references back as characters.
+    (Two ``replace`` calls: ``str.translate`` with a mapping looks up every character.)
     """
-    return fragment.translate(_BRACES)
+    return fragment.replace("{", "&#123;").replace("}", "&#125;")
 
 
 def block_html(source: str) -> str:
@@ -329,22 +330,68 @@ def inline_html(source: str) -> str:
     return literal_braces(sanitize(markdown().renderInline(source.strip())).strip())
 
 
+# What starts an inline construct in :func:`markdown` besides an entity (``&``) and a line
+# break: math (``$``), an escape, code, strikethrough, emphasis, a link or image (``[``),
+# an autolink or tag (``<``). Text without any of these parses to text, entities and
+# line breaks only (markdown-it's other terminator characters start no rule).
+_MARKUP_RE = re.compile(r"[$\\`~*_\[<]")
+# markdown-it's entity rule: a numeric reference, or a name in its table.
+_ENTITY_RE = re.compile(f"{DIGITAL_RE.pattern}|{NAMED_RE.pattern}", re.IGNORECASE)
+
+
+def _after_ampersand(piece: str) -> str:
+    """``"&" + piece`` as markdown-it's entity rule decodes it (``piece`` holds no ``&``)."""
+    text = "&" + piece
+    match = _ENTITY_RE.match(text)
+    if match is None:
+        return text
+    number, name = match.groups()
+    if number is None:
+        return str(entities.get(name, match.group(0))) + text[match.end() :]
+    code = int(number[1:], 16) if number[0] in "xX" else int(number, 10)
+    return str(fromCodePoint(code if isValidEntityCode(code) else 0xFFFD)) + text[match.end() :]
+
+
+def _decode_entities(text: str) -> str:
+    """``text`` with its character references decoded as markdown-it's entity rule does.
+
+    A reference holds no ``&`` after its first, so each piece between two ``&`` decodes on
+    its own: each distinct piece is decoded once (a run of ``&amp;`` costs no more than
+    splitting it)."""
+    first, *pieces = text.split("&")
+    decoded = {piece: _after_ampersand(piece) for piece in set(pieces)}
+    return first + "".join(map(decoded.__getitem__, pieces))
+
+
 @lru_cache(maxsize=65536)
 def plain_text(source: str) -> str:
-    """Inline Markdown reduced to plain text: for names, keys and headings."""
-    tokens = markdown().parseInline(source.strip())
+    """Inline Markdown reduced to plain text: for names, keys and headings.
+
+    Text with no inline markup but entities and line breaks (most names and sentences,
+    and hostile runs of ``&amp;``) is decoded directly, in one pass: markdown-it would
+    make a token of every entity and give the same text."""
+    text = source.strip()
+    if _MARKUP_RE.search(text):
+        text = _parsed_text(text)
+    else:  # (markdown-it's normalisation, then its entity rule; a line break is a space)
+        text = _decode_entities(text.replace("\0", "\ufffd"))
+    text = _INLINE_HTML_RE.sub("", text)
+    return " ".join(text.split())
+
+
+def _parsed_text(source: str) -> str:
+    """The text of inline Markdown as markdown-it parses it (line breaks as spaces)."""
     out: list[str] = []
-    for tok in tokens:
+    for tok in markdown().parseInline(source):
         for child in tok.children or []:
             if child.type in ("text", "code_inline") or child.type == "math_inline":
                 out.append(child.content)
             elif child.type in ("softbreak", "hardbreak"):
                 out.append(" ")
-    text = "".join(out)
-    text = _INLINE_HTML_RE.sub("", text)
-    return " ".join(text.split())
+    return "".join(out)
 
 
+@lru_cache(maxsize=1)
 def code_css() -> str:
     """Pygments colours for light and night mode, scoped to highlighted card code."""
     light = HtmlFormatter(style="default").get_style_defs(".dg-hl")

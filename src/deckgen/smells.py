@@ -169,6 +169,26 @@ def card_smells(card: Card) -> list[str]:
     return found
 
 
+class WordSets(list[set[str]]):
+    """Answers' word sets, in the order they were added, indexed by word: an answer is
+    compared only with those it shares a word with (overlap needs one), so comparing
+    every answer of a lecture with the earlier ones is not quadratic on distinct ones."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._holding: dict[str, list[int]] = {}  # word → indexes of the sets that hold it
+
+    def append(self, words: set[str]) -> None:
+        for word in words:
+            self._holding.setdefault(word, []).append(len(self))
+        super().append(words)
+
+    def sharing(self, words: set[str]) -> list[set[str]]:
+        """The sets that have a word in common with ``words``, in the order they came."""
+        found = {i for word in words for i in self._holding.get(word, ())}
+        return [self[i] for i in sorted(found)]
+
+
 def _overlap(a: set[str], b: set[str]) -> float:
     """Share of answer words two cards have in common (of the longer answer)."""
     return len(a & b) / max(1, len(a), len(b))
@@ -180,10 +200,12 @@ def lecture_smells(notes: Sequence[NoteSpec]) -> list[tuple[Card, list[str]]]:
         card for note in notes if "deckgen::removed" not in note.tags for card in cards_of(note)
     ]
     out = [(card, card_smells(card)) for card in cards]
-    seen: list[set[str]] = []
+    seen = WordSets()  # (a set sharing no word has no overlap)
     for card, found in out:
         words = set(_words(card.answer))
-        if len(words) >= 3 and any(_overlap(words, other) >= DUPLICATE_OVERLAP for other in seen):
+        if len(words) >= 3 and any(
+            _overlap(words, other) >= DUPLICATE_OVERLAP for other in seen.sharing(words)
+        ):
             found.append("duplicate")
         if len(words) >= 3 and len(seen) < MAX_COMPARED:
             seen.append(words)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import frontmatter
-import yaml
-
 MAX_LECTURE_BYTES = 5 * 1024 * 1024
+# Each list item and heading becomes a block to parse and often a note to draft and
+# compare with the others: beyond this many, a lecture is refused (before it is parsed)
+# rather than built for minutes (the longest lecture of the corpus has 127).
+MAX_LECTURE_ITEMS = 5_000
+_ITEM_RE = re.compile(r"^[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)|^ {0,3}#{1,6}(?:[ \t]|$)", re.M)
 
 
 class LectureError(Exception):
@@ -61,42 +65,49 @@ def user_path(path: Path) -> str:
     return str(path)
 
 
-_YAML = frontmatter.YAMLHandler()
+@lru_cache(maxsize=1)
+def _front_matter() -> tuple[Any, type]:
+    """python-frontmatter's YAML handler and the loader front matter is read with,
+    made when the first front matter is read (a build that reuses every package reads
+    none, and never imports PyYAML)."""
+    import frontmatter
+    import yaml
 
+    class _FrontMatterLoader(yaml.SafeLoader):
+        """PyYAML's safe loader, with two limits for front matter:
 
-class _FrontMatterLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, with two limits for front matter:
+        * no aliases (``*name``): a few hundred bytes of nested aliases ("billion laughs")
+          would otherwise expand to gigabytes once the metadata is walked;
+        * a value that PyYAML recognises but Python cannot hold (``2024-13-45``, an integer
+          of thousands of digits) is a YAML error at that value, not a ``ValueError``.
+        """
 
-    * no aliases (``*name``): a few hundred bytes of nested aliases ("billion laughs")
-      would otherwise expand to gigabytes once the metadata is walked;
-    * a value that PyYAML recognises but Python cannot hold (``2024-13-45``, an integer
-      of thousands of digits) is a YAML error at that value, not a ``ValueError``.
-    """
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"aliases (*{event.anchor}) are not allowed in front matter",
+                    event.start_mark,
+                )
+            return super().compose_node(parent, index)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None,
-                None,
-                f"aliases (*{event.anchor}) are not allowed in front matter",
-                event.start_mark,
-            )
-        return super().compose_node(parent, index)
+        def construct_object(self, node: Any, deep: bool = False) -> Any:
+            try:
+                return super().construct_object(node, deep)
+            except (ValueError, OverflowError) as exc:
+                kind = str(node.tag).rsplit(":", 1)[-1]  # tag:yaml.org,2002:timestamp → timestamp
+                reason = str(exc).split(";")[0]
+                problem = f"{_clip(node.value)} is not a valid {kind} ({reason})"
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"{problem}; quote it to keep it as text",
+                    node.start_mark,
+                ) from None
 
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep)
-        except (ValueError, OverflowError) as exc:
-            kind = str(node.tag).rsplit(":", 1)[-1]  # tag:yaml.org,2002:timestamp → timestamp
-            reason = str(exc).split(";")[0]
-            problem = f"{_clip(node.value)} is not a valid {kind} ({reason})"
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"{problem}; quote it to keep it as text",
-                node.start_mark,
-            ) from None
+    return frontmatter.YAMLHandler(), _FrontMatterLoader
 
 
 def _clip(value: Any, limit: int = 24) -> str:
@@ -132,18 +143,21 @@ def decode(data: bytes, display: str) -> str:
 
 def split_front_matter(text: str, display: str) -> tuple[dict[str, Any], str, int]:
     """Split YAML front matter from ``text``: (metadata, body, body line offset)."""
+    import yaml
+
     stripped = text.lstrip("\n")
     leading = len(text) - len(stripped)
-    if not _YAML.detect(stripped):
+    handler, loader = _front_matter()
+    if not handler.detect(stripped):
         return {}, text, 0
     try:
-        fm, body = _YAML.split(stripped)
+        fm, body = handler.split(stripped)
     except ValueError:
         raise LectureError(
             display, leading + 1, "front matter opened with '---' is never closed", "front-matter"
         ) from None
     try:
-        meta = _YAML.load(fm, Loader=_FrontMatterLoader)
+        meta = handler.load(fm, Loader=loader)
     except RecursionError:
         raise LectureError(
             display, leading + 1, "invalid YAML front matter: nested too deeply", "front-matter"
@@ -192,6 +206,15 @@ def read_source(path: Path, root: Path, data: bytes | None = None) -> Source:
         data = read_bytes(path)
     text = decode(data, shown)
     meta, body, offset = split_front_matter(text, shown)
+    items = len(_ITEM_RE.findall(body))
+    if items > MAX_LECTURE_ITEMS:
+        raise LectureError(
+            shown,
+            1,
+            f"{items} list items and headings; lectures are limited to {MAX_LECTURE_ITEMS}: "
+            "split the lecture",
+            "too-large",
+        )
     return Source(path=path, rel_path=rel, meta=meta, body=body, body_offset=offset)
 
 
