@@ -613,3 +613,42 @@ def test_tips_named_after_a_strategy_join_its_back(parse_text: Parse) -> None:
     assert [n.kind for n in notes] == ["strategy", "tip"]
     assert "Highlight rapid action" in notes[0].field("Extra")
     assert "Quantify impact with latency numbers." in _asked(notes[1:])
+
+
+def test_lone_tips_glosses_and_patterns(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Portfolio
+
+            ## Why Lambda?
+            NAV computation is:
+
+            - periodic
+            - embarrassingly parallel
+            - stateless across cycles
+
+            ## Why not Kafka?
+            NAV computation is:
+
+            - periodic (every 5 minutes)
+            - deterministic
+            - not triggered by user events
+
+            ## Operational simplicity
+            Monitoring:
+
+            - 20 shards
+            - 20 dashboards
+            - 20 alert streams
+
+            ## Interview Tips
+            - **Practical Use**:
+              - RSA and ECC secure HTTPS, SSH and software signing.
+            """)
+    )
+    asked = _asked(notes)
+    assert asked.count("periodic") == 1 and "periodic (every 5 minutes)" not in asked
+    assert not any(a.startswith("20 ") for a in asked)  # guessed from the neighbours
+    # A lone tip is shown on a card's back, not asked without a cue.
+    assert not [n for n in notes if n.kind == "tip"]
+    assert any("RSA and ECC secure HTTPS" in n.field("Extra") for n in notes)

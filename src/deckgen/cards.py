@@ -465,6 +465,15 @@ def _is_narrative(entries: Sequence[ListEntry]) -> bool:
     return sum(map(told, entries)) * 3 >= len(entries) * 2
 
 
+def _is_pattern(entries: Sequence[ListEntry]) -> bool:
+    """Short unlabelled items that all open with the same word: each is guessed from its
+    neighbours ("20 shards", "20 dashboards", "20 alert streams")."""
+    if len(entries) < 3 or any(e.label or e.children for e in entries):
+        return False
+    said = [words(plain_text(e.text)) for e in entries]
+    return all(1 < len(w) <= 3 for w in said) and len({w[0] for w in said}) == 1
+
+
 def _subject(lecture: Lecture, section: Section) -> str:
     """What a section is about: its parent heading, else the lecture."""
     if len(section.path) > 1 and normalize_name(section.path[-2]) not in _GROUPING_HEADINGS:
@@ -874,6 +883,8 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
             return None  # one item under a heading: nothing around it to cue it
         if _is_narrative(entries):
             return None  # "Clarified …, Designed …, Tested …": what the author did
+        if _is_pattern(entries):
+            return None  # "20 shards, 20 dashboards, 20 alert streams": guessed, not recalled
         if re.search(r"\buse cases?\b|\bapplications?\b", heading, re.I) and all(
             _SETTING_RE.search(plain_text(e.text)) for e in entries
         ):
@@ -1042,6 +1053,7 @@ _DEFINING_PROMPT_RE = re.compile(
 )
 _DEFINING_LABELS = frozenset({"purpose", "definition", "description", "meaning", "role"})
 # An item's label: "<b>Situation</b>: …", or a short cue before ":" ("ADP : {{c1::…}}").
+_GLOSS_RE = re.compile(r"\([^()]*\)")
 _LABEL_RE = re.compile(r"^\s*(?:<b>(.*?)</b>|([^<:{}]{1,40}?))\s*:")
 _STAR_SITUATION_RE = re.compile(r"<dt>Situation</dt><dd>(.*?)</dd>", re.S)
 _LI_RE = re.compile(r"<li>((?:(?!</?li>).)*)", re.S)
@@ -1193,7 +1205,8 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
             subject = draft.name[-1]
         if (
             _is_repeat(found, seen.said, loose=int(number) in items, recap=draft.kind != "table")
-            or (seen.answered(hidden) and draft.kind != "tip")  # (a tip is advice of its own)
+            # ("periodic (every 5 minutes)" after "periodic": the gloss is no new fact)
+            or (seen.answered(seen.words(_GLOSS_RE.sub(" ", content))) and draft.kind != "tip")
             or (subject and seen.defined(subject))
         ):
             repeated.add(int(number))
@@ -1311,6 +1324,11 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     seen = _Asked(topic=_words_of(lecture.title))
     kept: list[_Draft] = []
     for draft in drafts:
+        if draft.kind == "tip" and draft.values["Text"].count("<li>") == 1:
+            # A lone tip ("Practical Use: RSA/ECC are used for HTTPS, SSH, …") has nothing
+            # around it to cue it: it is shown on the back of the card it is closest to.
+            kept = _with_tips_on_back(kept, draft)
+            continue
         strategy = _same_strategy(draft, kept)
         if strategy is not None:
             # "Meta-Specific Tips › Execution Speed" after the strategy "Prioritizing
