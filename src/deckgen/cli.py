@@ -218,6 +218,14 @@ READY_DAYS_OPTION = click.option(
     show_default=True,
     help="Days before the interview by which every card has been introduced.",
 )
+JOBS_OPTION = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Lectures built at once, each in its own process (default: one per core; 1: none).",
+)
+QUIET_OPTION = click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 TODAY_OPTION = click.option(
     "--today", type=click.DateTime(["%Y-%m-%d"]), help="Pretend today is this date."
 )
@@ -292,14 +300,8 @@ def build_options(
 )
 @READY_DAYS_OPTION
 @TODAY_OPTION
-@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Lectures built at once, each in its own process (default: one per core; 1: none).",
-)
+@QUIET_OPTION
+@JOBS_OPTION
 def build_cmd(
     paths: tuple[Path, ...],
     out: Path,
@@ -398,7 +400,7 @@ def build_cmd(
 @FORMAT_OPTION
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--list-rules", is_flag=True, help="List every diagnostic code and exit.")
-@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@QUIET_OPTION
 def check_cmd(
     paths: tuple[Path, ...],
     root: Path | None,
@@ -669,7 +671,7 @@ def plan_cmd(
     show_default=True,
     help="Render with Anki's template engine (auto: when the anki package is installed).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+@QUIET_OPTION
 def preview_cmd(
     paths: tuple[Path, ...],
     out: Path,
@@ -754,14 +756,8 @@ def preview_cmd(
 )
 @ROOT_OPTION
 @MEDIA_ROOT_OPTION
-@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Lectures built at once, each in its own process (default: one per core; 1: none).",
-)
+@QUIET_OPTION
+@JOBS_OPTION
 def sync_cmd(
     paths: tuple[Path, ...],
     collection: Path | None,
