@@ -46,6 +46,7 @@ from deckgen.wording import (
     ADVICE_VERBS,
     ANNOUNCE_RE,
     BIG_O_RE,
+    LIST_FACET_RE,
     MAX_ANSWER_WORDS,
     MAX_CODE_LINES,
     STOPWORDS,
@@ -801,12 +802,6 @@ def _table(table: Table, lecture: Lecture) -> _Draft | None:
     )
 
 
-# Lists of benefits, reasons, uses: each label names what its item explains, so it is the cue.
-_LABELLED_FACETS_RE = re.compile(
-    r"\b(?:benefits?|advantages?|disadvantages?|drawbacks?|pros|cons|limitations?|pitfalls?"
-    r"|challenges?|reasons?|why|use cases?|examples?|applications?)\b",
-    re.I,
-)
 _QUESTION_NUMBER_RE = re.compile(r"^(?:q|question)\s*\d+\s*[:.)-]\s*(?=\S)", re.I)
 _CODE_HEADING_RE = re.compile(
     r"^(?:code\s+example|example|implementation|java example)\s*[:–—-]\s*(?=\S)", re.I
@@ -899,7 +894,7 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
         if lead and len(words(lead)) <= 25 and not ANNOUNCE_RE.match(lead):
             head += f"<br>{protect_cloze(inline_html(lead_md))}"
         # Under benefits or reasons, the label is the cue ("Fail Fast: […]").
-        text, ids = _cloze_list(entries, cues=bool(_LABELLED_FACETS_RE.search(heading)))
+        text, ids = _cloze_list(entries, cues=bool(LIST_FACET_RE.search(heading)))
         if not ids:
             return None
         values = {

@@ -35,6 +35,7 @@ from deckgen.render import plain_text
 from deckgen.source import Source
 from deckgen.wording import (
     BIG_O_RE,
+    LIST_FACET_RE,
     is_concept_label,
     is_everyday_part,
     is_generic_label,
@@ -347,12 +348,6 @@ def _is_term_item(item: Item) -> bool:
     return bool(item.rest) or bool(item.sublists)
 
 
-# Headings whose lists give reasons, benefits, uses or examples: the heading is the cue.
-_LIST_FACET_RE = re.compile(
-    r"\b(?:benefits?|advantages?|disadvantages?|pros|cons|drawbacks?|reasons?|use cases?"
-    r"|examples?|applications?|when to use|why|trade ?offs?|pitfalls?|mistakes|challenges"
-    r"|limitations?|best practices|tips?|features|goals?|key points|steps|techniques)\b"
-)
 _PROCEDURE_RE = re.compile(
     r"\b(?:steps?|process|how|works|flow|procedure|phases?|algorithm|lifecycle|handshake)\b"
 )
@@ -481,7 +476,7 @@ def _extract_terms(ctx: _Context, blocks: list[Block], context: str) -> set[int]
     becomes a cloze with its label as the cue."""
     claimed: set[int] = set()
     heading = _norm(context.split(" › ")[-1]) if context else ""
-    if _LIST_FACET_RE.search(heading):
+    if LIST_FACET_RE.search(heading):
         return claimed
     for index, block in enumerate(blocks):
         if block.kind != "list" or not block.items:

@@ -99,6 +99,13 @@ def is_concept_label(label: str) -> bool:
     return first not in ADVICE_VERBS
 
 
+# Headings whose lists give reasons, benefits, uses or examples: the heading is the cue.
+LIST_FACET_RE = re.compile(
+    r"\b(?:benefits?|advantages?|disadvantages?|pros|cons|drawbacks?|reasons?|use cases?"
+    r"|examples?|applications?|when to use|why|trade ?offs?|pitfalls?|mistakes|challenges"
+    r"|limitations?|best practices|tips?|features|goals?|key points|steps|techniques)\b",
+    re.I,
+)
 BIG_O_RE = re.compile(r"O\((?:[^()]|\([^()]*\))*\)")  # O(n), O(n log n), O(min(m, n))
 MAX_ANSWER_WORDS = 40  # longer answers are context, not something to recall
 MAX_CODE_LINES = 15
