@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from ankicol import card_text
 from conftest import LECTURES
+from deckgen import preview
 from deckgen.build import BuildOptions, collect
 from deckgen.cli import main
 from deckgen.model import DeckSpec
@@ -235,3 +236,27 @@ def test_site_is_self_contained(tmp_path: Path) -> None:
         text = page.read_text("utf-8")
         assert not re.search(r"""src=["']https?:|<link\b""", text), page.name
     assert json.loads((out / MARKER).read_text("utf-8"))["generator"] == "deckgen preview"
+
+
+@pytest.mark.parametrize("engine", [builtin_engine, anki_engine])
+def test_a_huge_note_shows_its_first_cards(
+    engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """Each card of a cloze note repeats the note: a note of thousands of clozes is shown
+    by its first cards and a line saying how many more it has (linear in its size)."""
+    monkeypatch.setattr(preview, "MAX_CARDS_SHOWN", 2)
+    root = tmp_path / "lectures"
+    root.mkdir()
+    tips = "\n".join(
+        f"- Mention cache layer {w} for reads." for w in ("one", "two", "three", "four")
+    )
+    (root / "tips.md").write_text(f"# Tips\n\n## Interview Tips\n{tips}\n", encoding="utf-8")
+    decks = _decks(root)
+    results, _ = collect([root], BuildOptions(root=root))
+    [lecture] = preview.preview_lectures(
+        [(r.lecture.title, r.deck, "tips.md", r.notes) for r in results], decks, engine
+    )
+    assert [c.number for c in lecture.cards] == [1, 2, 3]
+    assert lecture.cards[-1].question == "… and 2 more cards of this note, not shown"

@@ -101,6 +101,11 @@ def _cloze_side(text: str, number: int, question: bool) -> str:
     return _CLOZE_RE.sub(replace, text)
 
 
+# Cards shown per note: each card of a cloze note repeats the whole note, so a note of
+# thousands of clozes would make a page (and the rendering) quadratic in its size.
+MAX_CARDS_SHOWN = 50
+
+
 def builtin_engine(decks: Sequence[DeckSpec]) -> dict[str, RenderedCards]:
     """Render deckgen's note types without Anki (GUID → cards)."""
     out: dict[str, RenderedCards] = {}
@@ -118,7 +123,7 @@ def builtin_engine(decks: Sequence[DeckSpec]) -> dict[str, RenderedCards]:
                     _fill(CLOZE_QFMT, fields, partial(_cloze_side, number=n, question=True)),
                     _fill(CLOZE_AFMT, fields, partial(_cloze_side, number=n, question=False)),
                 )
-                for n in note.cloze_numbers or [1]
+                for n in (note.cloze_numbers or [1])[:MAX_CARDS_SHOWN]
             ]
     return out
 
@@ -145,6 +150,8 @@ def anki_engine(decks: Sequence[DeckSpec]) -> dict[str, RenderedCards]:
             )
             for cid in col.find_cards(""):
                 card = col.get_card(cid)
+                if card.ord >= MAX_CARDS_SHOWN:
+                    continue  # (rendering each card of a huge note again would be quadratic)
                 rendered = card.render_output()
                 out.setdefault(card.note().guid, []).append(
                     (card.ord, rendered.question_text, rendered.answer_text)
@@ -194,6 +201,18 @@ def preview_lectures(
                         number=ord_ + 1,
                         question=question,
                         answer=answer,
+                        source=re.sub(r"<[^>]+>", "", source),
+                        removed=removed,
+                    )
+                )
+            more = len(note.cloze_numbers) - MAX_CARDS_SHOWN
+            if more > 0:
+                cards.append(
+                    PreviewCard(
+                        kind=note.kind,
+                        number=MAX_CARDS_SHOWN + 1,
+                        question=f"… and {more} more cards of this note, not shown",
+                        answer=f"The preview shows the first {MAX_CARDS_SHOWN} cards of a note.",
                         source=re.sub(r"<[^>]+>", "", source),
                         removed=removed,
                     )
