@@ -652,3 +652,53 @@ def test_lone_tips_glosses_and_patterns(parse_text: Parse) -> None:
     # A lone tip is shown on a card's back, not asked without a cue.
     assert not [n for n in notes if n.kind == "tip"]
     assert any("RSA and ECC secure HTTPS" in n.field("Extra") for n in notes)
+
+
+def test_recaps_dependent_answers_requirements_and_closing_remarks(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Breakers
+
+            ## Intent
+            The Circuit Breaker pattern prevents cascading failures by monitoring service
+            calls and short-circuiting failing ones.
+
+            ## The Telescoping Constructor Problem
+            ```java
+            Pizza pizza = new Pizza("thin", "pesto");
+            ```
+            Looks fine. But what if we add:
+            - Extra cheese
+            - Size
+
+            Now we need many overloaded constructors.
+
+            ## Functional Requirements
+            - **API Interactions**: Services talk over REST or message queues.
+            - **Service Decomposition**: Break the monolith into order and payment services.
+
+            ## Why bulk writes?
+            Writing one document at a time would:
+
+            - overwhelm the primary
+            - increase replication lag
+
+            Bulk writes instead:
+
+            - reduce oplog pressure
+            - keep batches atomic
+
+            Both SQL and MongoDB support bulk writes.
+
+            ## Interview Prep
+            ### Q1: *What problem does the Circuit Breaker solve?*
+            **Answer:** Prevents cascading failures by stopping calls to a failing service.
+            """)
+    )
+    asked = _asked(notes)
+    prompts = [re.sub(r"<[^>]+>", "", n.field("Prompt")) for n in notes if n.model == "qa"]
+    assert not any("Circuit Breaker solve" in p for p in prompts)  # a recap of the intent
+    assert not any("Telescoping" in p for p in prompts)  # its answer needs the list
+    assert not [n for n in notes if n.kind == "term"]  # requirements are no concepts
+    assert "Services talk over REST or message queues." in asked
+    assert not any("Both SQL and MongoDB" in a for a in asked)  # a closing remark

@@ -912,6 +912,11 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
         lines = section.code.count("\n") + 1 if section.code else 0
         if gist and not gist[:1].isupper():
             return None  # "is efficient and …": the tail of a sentence about the code
+        opening = sentences(section.prose)[:1]
+        if gist and opening and not gist.startswith(opening[0]) and section.shape == "code":
+            # "Looks fine. But what if we add: … Now we need overloads": an answer that
+            # follows what it depends on is no answer to the code alone.
+            return None
         if gist and section.shape == "code" and lines <= MAX_CODE_LINES:
             # Short code on the front (without the comments that would say the answer),
             # what it shows as the answer, the code with its comments on the back.
@@ -1016,6 +1021,7 @@ CARD_KINDS: tuple[
 # far more than any written lecture has, few enough that a generated one stays fast.
 MAX_COMPARED = 2000
 DUPLICATE_OVERLAP = 0.6
+RECAP_OVERLAP = 0.5  # of a recap's words one earlier card said (three words or more)
 _SAME_ANSWER = 0.9
 
 
@@ -1086,7 +1092,7 @@ def _is_repeat(
     def repeats(other: set[str]) -> bool:
         common = len(found & other)
         longer = max(len(found), len(other))
-        if recap and common >= max(3, DUPLICATE_OVERLAP * len(found)):
+        if recap and common >= max(3, RECAP_OVERLAP * len(found)):
             return True
         if named:
             return common >= _SAME_ANSWER * longer
@@ -1199,7 +1205,12 @@ def _without_repeats(draft: _Draft, seen: _Asked) -> _Draft | None:
         if normalize_name(label) in _DEFINING_LABELS:
             subject = draft.name[-1]
         if (
-            _is_repeat(found, seen.said, loose=int(number) in items, recap=draft.kind != "table")
+            _is_repeat(
+                found,
+                seen.said,
+                loose=int(number) in items,
+                recap=draft.kind not in ("table", "star"),
+            )
             # ("periodic (every 5 minutes)" after "periodic": the gloss is no new fact)
             or (seen.answered(seen.words(_GLOSS_RE.sub(" ", content))) and draft.kind != "tip")
             or (subject and seen.defined(subject))

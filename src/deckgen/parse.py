@@ -637,6 +637,10 @@ def _add_section(ctx: _Context, path: tuple[str, ...], start: int, blocks: list[
         # "**Pros:**" + a list is a sub-section of its own: the label is its heading.
         taken = {id(b) for _, label_block, items in runs for b in (label_block, *items)}
         rest = [b for b in blocks if id(b) not in taken]
+        if any(not _short_label(lb) for _, lb, _ in runs):
+            # Lists split by lead-in sentences: what follows the last is a closing remark.
+            last = max(b.end for _, lb, items in runs for b in (lb, *items))
+            rest = [b for b in rest if b.start < last]
         if rest and (_answered(rest) or _substantive(ctx, rest)):
             _append_section(ctx, path, start, rest)
         for label, label_block, items in runs:
@@ -666,9 +670,8 @@ def _labelled_lists(blocks: list[Block]) -> list[tuple[str, Block, list[Block]]]
     for index, block in enumerate(blocks[:-1]):
         if block.kind != "paragraph" or blocks[index + 1].kind != "list":
             continue
-        m = _LEAD_LABEL_RE.match(block.inline.strip())
-        label = (m.group("bold") or m.group("plain")) if m else ""
-        if not label or len(label.split()) > 5:
+        label = _short_label(block)
+        if not label:
             label = _lead_in(block.inline)
             leads += bool(label)
             if not label:
@@ -683,6 +686,13 @@ def _labelled_lists(blocks: list[Block]) -> list[tuple[str, Block, list[Block]]]
     if leads:  # lead-in sentences split a section only into two or more lists
         return runs if len(runs) >= 2 else []
     return runs if len(runs) >= 2 or before_runs else []
+
+
+def _short_label(block: Block) -> str:
+    """The label a paragraph is (``**Pros:**``, ``Cons:``), or ""."""
+    m = _LEAD_LABEL_RE.match(block.inline.strip())
+    label = (m.group("bold") or m.group("plain")) if m else ""
+    return label if label and len(label.split()) <= 5 else ""
 
 
 _LEAD_IN_MAX_WORDS = 8

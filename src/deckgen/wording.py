@@ -103,7 +103,8 @@ def is_concept_label(label: str) -> bool:
 LIST_FACET_RE = re.compile(
     r"\b(?:benefits?|advantages?|disadvantages?|pros|cons|drawbacks?|reasons?|use cases?"
     r"|examples?|applications?|when to use|why|trade ?offs?|pitfalls?|mistakes|challenges"
-    r"|limitations?|best practices|tips?|features|goals?|key points|steps|techniques)\b",
+    r"|limitations?|best practices|tips?|features|goals?|key points|steps|techniques"
+    r"|requirements?)\b",
     re.I,
 )
 BIG_O_RE = re.compile(r"O\((?:[^()]|\([^()]*\))*\)")  # O(n), O(n log n), O(min(m, n))
