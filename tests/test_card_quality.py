@@ -702,3 +702,19 @@ def test_recaps_dependent_answers_requirements_and_closing_remarks(parse_text: P
     assert not [n for n in notes if n.kind == "term"]  # requirements are no concepts
     assert "Services talk over REST or message queues." in asked
     assert not any("Both SQL and MongoDB" in a for a in asked)  # a closing remark
+
+
+def test_an_item_that_continues_the_one_before_is_shown(parse_text: Parse) -> None:
+    [note] = build_notes(
+        parse_text("""
+            # SDP
+
+            ## Rule
+            - A stable component should never depend on an unstable one.
+            - Otherwise, ripple effects from unstable modules break the system.
+            - Stability grows with incoming dependencies.
+            """)
+    )
+    asked = _asked([note])
+    assert "Otherwise, ripple effects from unstable modules break the system." not in asked
+    assert "Stability grows with incoming dependencies." in asked

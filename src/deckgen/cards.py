@@ -140,6 +140,10 @@ _QUANTITY_RE = re.compile(
 )
 # Names that stand for any name (RFC 2606 domains, foo/bar): never the fact asked.
 _PLACEHOLDER_RE = re.compile(r"\bexample\.(?:com|org|net)\b|^`?(?:foo|bar|baz)`?$", re.I)
+# An item that continues the one before it ("Otherwise, …", "Then …", "So …").
+_CONNECTIVE_RE = re.compile(
+    r"^(?:otherwise|then|so|thus|therefore|hence|consequently|as a result)\b", re.I
+)
 _QUESTION_LABELS = frozenset({"question", "q", "interview question", "prompt"})
 _STUDY_ADVICE_RE = re.compile(
     r"^(?:know|be able to|be ready to|understand|remember|review|expect|study|learn)\b",
@@ -213,6 +217,8 @@ def _cloze_item(
         return None  # "Example: …" illustrates; it is no fact
     if _STUDY_ADVICE_RE.match(plain_text(text)) and not _KEY_SPAN_RE.search(text):
         return None  # "Be able to describe …": advice on studying, not a fact to recall
+    if _CONNECTIVE_RE.match(plain_text(text)) and not _KEY_SPAN_RE.search(text):
+        return None  # "Otherwise, ripple effects …": it follows from the item before it
     if split is not None and split[1] != "(":
         cue, sep, fact = split
         return f"{inline_html(cue)} {_esc(sep)} {_cloze(n, inline_html(fact))}"
