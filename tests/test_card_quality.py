@@ -718,3 +718,22 @@ def test_an_item_that_continues_the_one_before_is_shown(parse_text: Parse) -> No
     asked = _asked([note])
     assert "Otherwise, ripple effects from unstable modules break the system." not in asked
     assert "Stability grows with incoming dependencies." in asked
+
+
+def test_a_term_explained_by_what_it_does_is_asked_so(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Web
+
+            ## Glossary of Terms
+            - **DNS** → translates human-readable domains to IPs.
+            - **HTML** → the structure of the page.
+            - **Parse HTML** → build the DOM tree.
+            """)
+    )
+    prompts = [re.sub(r"<[^>]+>", "", n.field("Prompt")) for n in notes]
+    assert prompts == [
+        "What does DNS do?",
+        "What is meant by HTML?",
+        "What does Parse HTML do?",
+    ]

@@ -538,6 +538,15 @@ def _advice(concept: Concept, lecture: Lecture) -> _Draft | None:
     return _Draft("advice", (concept.name, "advice"), "cloze", values, concept.line, tuple(ids))
 
 
+# Verbs a step or a part is explained by ("build the DOM tree", "route requests").
+_ACTION_VERBS = frozenset(
+    """
+    build create make modify fetch send store return compute convert render execute apply
+    download paint run load parse split route map check track hold keep serve
+    """.split()
+)
+
+
 def _first_terms(terms: Sequence[Term]) -> dict[str, Term]:
     """The first term of each (normalised) name."""
     first: dict[str, Term] = {}
@@ -587,6 +596,14 @@ def _term(term: Term, lecture: Lecture, firsts: dict[str, Term] | None = None) -
             more = (_after(definition, first) + "\n\n" + more).strip()
             definition = first
     answer = block_html(definition)
+    first = (words(plain_text(definition)) or [""])[0]
+    acts = first in _ACTION_VERBS or (
+        first.endswith("s") and not first.endswith(("ss", "us", "is"))
+    )
+    if prompt.startswith("What is meant by") and plain_text(definition)[:1].islower() and acts:
+        # "**Parse HTML** → build the DOM tree", "**DNS** → translates domains to IPs":
+        # what it does, not what it means.
+        prompt = f"What does <b>{name}</b> do?"
     hinted = _EXAMPLE_HINT_RE.match(plain_text(definition).strip())
     use = (
         re.sub(r"^\((?:e\.g\.|for example|like|such as),?\s*|\)\.?$", "", hinted["hint"])
