@@ -737,3 +737,17 @@ def test_a_term_explained_by_what_it_does_is_asked_so(parse_text: Parse) -> None
         "What is meant by HTML?",
         "What does Parse HTML do?",
     ]
+
+
+def test_an_advices_own_example_is_hidden_with_it(parse_text: Parse) -> None:
+    [note] = build_notes(
+        parse_text("""
+            # Robust Error Handling
+
+            ## Amazon (Ownership)
+            - Highlight ownership in error handling (e.g., “I owned the ingestion fixes”).
+            - Emphasize reliability (e.g., “Prevented system crashes”).
+            """)
+    )
+    # The example would say the advice; the heading says the first one, which is shown.
+    assert _asked([note]) == ["Emphasize reliability (e.g., “Prevented system crashes”)."]

@@ -229,9 +229,9 @@ def _cloze_item(
         return f"{inline_html(cue)} ({_cloze(n, inline_html(fact))})"
     hinted = _EXAMPLE_HINT_RE.match(text)
     if hinted and len(words(plain_text(hinted.group("what")))) <= _MAX_HIDDEN_WORDS:
-        # "Highlight rapid action (e.g., …)": the example is the cue.
-        hint = protect_cloze(inline_html(hinted.group("hint")))
-        return f"{_cloze(n, inline_html(hinted.group('what')))} {hint}"
+        # "Highlight rapid action (e.g., “I shipped a fix in a day”)": the example would
+        # give the advice away, so it is hidden with it (and shown on the other cards).
+        return _cloze(n, inline_html(text))
     marks = _KEY_SPAN_RE.findall(text)
     # A span marking a placeholder ("example.com") or a generic word ("**trade-offs**")
     # marks no fact.
@@ -1324,7 +1324,10 @@ def _without_giveaways(draft: _Draft, topic: frozenset[str] = frozenset()) -> _D
     on_front = _Front(text, draft.values.get("Context", ""))
     hidden_by_number: dict[int, list[str]] = {}
     for n, content in CLOZE_RE.findall(text):
-        hidden_by_number.setdefault(int(n), []).extend(_plain_words(content))
+        # (a hidden example says nothing the front could give away)
+        hidden_by_number.setdefault(int(n), []).extend(
+            _plain_words(_ILLUSTRATION_RE.sub(" ", content))
+        )
     given: set[int] = set()
     for number, hidden in hidden_by_number.items():
         # The lecture's topic is on every card: only the rest of an answer can be given away.
