@@ -751,3 +751,27 @@ def test_an_advices_own_example_is_hidden_with_it(parse_text: Parse) -> None:
     )
     # The example would say the advice; the heading says the first one, which is shown.
     assert _asked([note]) == ["Emphasize reliability (e.g., “Prevented system crashes”)."]
+
+
+def test_case_studies_ask_how_a_principle_is_applied(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Coupling
+
+            ## ADP – Acyclic Dependencies Principle
+            > Allow no cycles in the component dependency graph.
+
+            ## Real-World Case Studies
+            ### Spring Framework
+            - **ADP**: Clear separation between the core, web and data modules.
+            - **Caching**: Spring Cache keeps hot beans close to callers.
+
+            ## System Components
+            - **Load Balancer**: Distributes traffic across instances (e.g., Nginx).
+            - **Old Generation**: Objects that survive several collections.
+            """)
+    )
+    prompts = {re.sub(r"<[^>]+>", "", n.field("Prompt")) for n in notes}
+    assert "How does Spring Framework apply ADP?" in prompts
+    assert "What does Load Balancer do?" in prompts
+    assert "What is meant by Old Generation?" in prompts

@@ -547,6 +547,16 @@ _ACTION_VERBS = frozenset(
 )
 
 
+# Verbs a part of a system is explained by, in their -s form ("Routes requests").
+_DOING_VERBS = _ACTION_VERBS | frozenset(
+    """
+    distribute manage collect provide handle ensure allow enable let translate encrypt turn
+    maintain separate prevent reduce increase send convert expose coordinate monitor define
+    represent implement wrap cache process validate stop block emphasize
+    """.split()
+)
+
+
 def _first_terms(terms: Sequence[Term]) -> dict[str, Term]:
     """The first term of each (normalised) name."""
     first: dict[str, Term] = {}
@@ -562,7 +572,7 @@ def _term(term: Term, lecture: Lecture, firsts: dict[str, Term] | None = None) -
         p for p in re.split(r"[,;]|\band\b", plain_text(term.definition).rstrip(".")) if p.strip()
     ]
     # "Execution Speed, real-time systems" lists names; "Collects young and old" does not.
-    listed = bool(re.search(r"[,;]", plain_text(term.definition)))
+    listed = bool(re.search(r"[,;]", _GLOSS_RE.sub("", plain_text(term.definition))))
     listing = listed and len(parts) >= 2 and all(len(p.split()) <= 4 for p in parts)
     # A principle with a section of its own ("ADP – Acyclic …") is defined there; a term
     # of the same name elsewhere (a case study) says how it applies.
@@ -573,10 +583,15 @@ def _term(term: Term, lecture: Lecture, firsts: dict[str, Term] | None = None) -
         if section.line < term.line
         for part in section.path
     )
-    if (earliest is not term or listing or own_section) and term.context:
+    where = _esc(term.context.split(" › ")[-1])
+    acronym = term.term.isupper() and 2 <= len(term.term) <= 6  # "ADP", "SAP"
+    if own_section and acronym and term.context:
+        # "Spring Framework › **ADP**: no cycles between modules": how a case applies it.
+        prompt = f"How does <i>{where}</i> apply <b>{name}</b>?"
+    elif (earliest is not term or listing or own_section) and term.context:
         # Defined before, or followed by a list of names ("Amazon: Ownership, Dive Deep"):
         # not a definition, but what the section pairs with the name.
-        prompt = f"<i>{_esc(term.context.split(' › ')[-1])}</i> — <b>{name}</b>?"
+        prompt = f"<i>{where}</i> — <b>{name}</b>?"
     else:
         prompt = f"What is meant by <b>{name}</b>?"
     definition, _, more = term.definition.partition("\n\n")
@@ -597,10 +612,13 @@ def _term(term: Term, lecture: Lecture, firsts: dict[str, Term] | None = None) -
             definition = first
     answer = block_html(definition)
     first = (words(plain_text(definition)) or [""])[0]
-    acts = first in _ACTION_VERBS or (
-        first.endswith("s") and not first.endswith(("ss", "us", "is"))
-    )
-    if prompt.startswith("What is meant by") and plain_text(definition)[:1].islower() and acts:
+    if plain_text(definition)[:1].islower():  # "build the DOM tree", "translates domains"
+        acts = first in _ACTION_VERBS or (first.endswith("s") and not first.endswith(("ss", "us")))
+    else:  # "Distributes traffic", not "Pointers move …" or "Make decisions …"
+        acts = first.endswith("s") and (
+            first[:-1] in _DOING_VERBS or first.removesuffix("es") in _DOING_VERBS
+        )
+    if prompt.startswith("What is meant by") and acts:
         # "**Parse HTML** → build the DOM tree", "**DNS** → translates domains to IPs":
         # what it does, not what it means.
         prompt = f"What does <b>{name}</b> do?"
