@@ -46,12 +46,10 @@ from deckgen.wording import (
     ADVICE_VERBS,
     ANNOUNCE_RE,
     BIG_O_RE,
-    LIST_FACET_RE,
     MAX_ANSWER_WORDS,
     MAX_CODE_LINES,
     STOPWORDS,
     content_words,
-    is_concept_label,
     is_fact_sentence,
     is_generic_label,
     sentences,
@@ -180,18 +178,9 @@ def restates(label: str, text: str) -> bool:
     return bool(named) and len(named & _stems(text)) * 2 >= len(named)
 
 
-def _is_slogan(label: str) -> bool:
-    """A label that gives advice ("Be Authentic", "Streamline Processes"), not a name."""
-    return not is_concept_label(label) and not is_generic_label(label)
-
-
-def _cloze_item(
-    n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS, cues: bool = False
-) -> str | None:
+def _cloze_item(n: int, entry: ListEntry, most: int = _MAX_HIDDEN_WORDS) -> str | None:
     """One list item with its fact hidden (a label or a short cue stays visible as the
-    cue), or None when the item has no fact short enough to ask for. An advice label
-    ("Be Authentic") is asked from its explanation, unless labels are the list's ``cues``
-    (benefits, reasons: the label names what the item explains)."""
+    cue), or None when the item has no fact short enough to ask for."""
     if entry.label and (entry.text or entry.children):
         if restates(entry.label, entry.text):  # either half gives the other away
             return None
@@ -199,11 +188,6 @@ def _cloze_item(
             return None  # an example illustrates the items around it; it is no fact
         if normalize_name(entry.label) in _QUESTION_LABELS:
             return None  # the question is the cue for the answer beside it, never hidden
-        if not cues and _is_slogan(entry.label) and entry.text and not entry.children:
-            # "**Be Authentic**: Share genuine motivations": the advice is what its label
-            # names, so the label is asked and its explanation is the cue.
-            shown = protect_cloze(_entry_html(entry))
-            return f"<b>{_cloze(n, inline_html(entry.label))}</b>: {shown}"
         return f"<b>{inline_html(entry.label)}</b>: {_cloze(n, _entry_html(entry))}"
     if entry.label:
         return _cloze(n, inline_html(entry.label))
@@ -302,7 +286,7 @@ def _shift_clozes(text: str, offset: int) -> str:
 
 
 def _cloze_list(
-    entries: Sequence[ListEntry], most: int = _MAX_HIDDEN_WORDS, cues: bool = False
+    entries: Sequence[ListEntry], most: int = _MAX_HIDDEN_WORDS
 ) -> tuple[str, tuple[str, ...]]:
     """One cloze per entry that has a fact to ask (the others are shown as context),
     and the asked entries' ids (for keeping cloze numbers). Entries longer than ``most``
@@ -337,7 +321,7 @@ def _cloze_list(
             items.append(f"<li><b>{inline_html(entry.label or '')}</b>: {', '.join(parts)}</li>")
             ids += [item_id(f"{entry.label} {p}") for p in listing]
             continue
-        asked = _cloze_item(len(ids) + 1, entry, most, cues)
+        asked = _cloze_item(len(ids) + 1, entry, most)
         if asked is None:
             items.append(f"<li>{protect_cloze(_shown_html(entry))}</li>")
         else:
@@ -934,8 +918,7 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
         head = prompt if heading.rstrip().endswith("?") else about
         if lead and len(words(lead)) <= 25 and not ANNOUNCE_RE.match(lead):
             head += f"<br>{protect_cloze(inline_html(lead_md))}"
-        # Under benefits or reasons, the label is the cue ("Fail Fast: […]").
-        text, ids = _cloze_list(entries, cues=bool(LIST_FACET_RE.search(heading)))
+        text, ids = _cloze_list(entries)
         if not ids:
             return None
         values = {
