@@ -776,3 +776,24 @@ def test_case_studies_ask_how_a_principle_is_applied(parse_text: Parse) -> None:
     assert "How does Spring Framework apply ADP?" in prompts
     assert "What does Load Balancer do?" in prompts
     assert "What is meant by Old Generation?" in prompts
+
+
+def test_an_example_under_a_table_is_no_second_card(parse_text: Parse) -> None:
+    notes = build_notes(
+        parse_text("""
+            # Lists
+
+            ## Memory Allocation
+
+            | Feature | Array | Linked List |
+            |---|---|---|
+            | **Allocation** | Contiguous block | Scattered nodes |
+            | **Growth** | Fixed size | Grows node by node |
+
+            **Example:**
+
+            - Array: `int a[5]` occupies one continuous block.
+            - Linked List: each node sits anywhere, linked by pointers.
+            """)
+    )
+    assert [n.kind for n in notes] == ["table"]

@@ -905,6 +905,9 @@ def _section(section: Section, lecture: Lecture) -> _Draft | None:
             return None  # "Clarified …, Designed …, Tested …": what the author did
         if _is_pattern(entries):
             return None  # "20 shards, 20 dashboards, 20 alert streams": guessed, not recalled
+        example = normalize_name(plain_text(section.lead).strip(" :*")) in _ILLUSTRATION_LABELS
+        if example and any(t.context == section.path for t in lecture.tables):
+            return None  # "**Example:**" under a comparison table: the table's rows are asked
         if re.search(r"\buse cases?\b|\bapplications?\b", heading, re.I) and all(
             _SETTING_RE.search(plain_text(e.text)) for e in entries
         ):
