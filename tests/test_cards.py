@@ -272,23 +272,3 @@ def test_card_kinds_have_one_registry() -> None:
     lecture = parse_lecture(read_source(next(LECTURES.rglob("0*.md")), LECTURES))
     for kind, model in [*CARD_KIND_NOTE_TYPES.items(), ("objective", "cloze")]:
         assert removed_note(f"x|{kind}|name", "g", lecture, 0, None).model == model
-
-
-def test_a_term_met_again_in_another_section_is_known_by_it(parse_text: Parse) -> None:
-    """Case studies that each apply "ADP" are told apart by their section, not by their
-    order: a case study inserted between them changes no other note (and nothing warns)."""
-    spring = "## Spring\n- **ADP**: Modules form no cycles.\n- **SAP**: Core is abstract.\n"
-    netflix = (
-        "## Netflix\n- **ADP**: Services talk through APIs.\n- **SAP**: Discovery is abstract.\n"
-    )
-    amazon = (
-        "## Amazon\n- **ADP**: Teams own acyclic services.\n- **SAP**: Contracts are abstract.\n"
-    )
-    lec = parse_text(f"# Coupling\n\n{spring}\n{netflix}")
-    before = {n.field("Context"): n.guid for n in build_notes(lec) if "ADP" in n.field("Prompt")}
-    assert not [d for d in lec.diagnostics if d.code == "duplicate-name"]
-    after_lec = parse_text(f"# Coupling\n\n{spring}\n{amazon}\n{netflix}")
-    after = {
-        n.field("Context"): n.guid for n in build_notes(after_lec) if "ADP" in n.field("Prompt")
-    }
-    assert len(after) == 3 and all(after[c] == g for c, g in before.items())

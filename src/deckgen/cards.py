@@ -627,9 +627,7 @@ def _term(term: Term, lecture: Lecture, firsts: dict[str, Term] | None = None) -
         more = (f"{term.term}\n\n" + more).strip()
     return _Draft(
         "term",
-        # A name met again in another section ("ADP" in each case study) is known by
-        # that section too, so reordering the sections keeps every note's identity.
-        (term.term,) if earliest is term or not term.context else (term.term, term.context),
+        (term.term,),
         "qa",
         {
             "Prompt": prompt,
