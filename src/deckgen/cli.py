@@ -9,7 +9,7 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -192,6 +192,18 @@ def project_settings(*, quiet: bool = False) -> tuple[DeckSettings, Path | None]
     return settings, media_root
 
 
+def out_option(default: str, help: str) -> Callable[[Any], Any]:
+    """``-o/--out FOLDER``: where a command writes (its default and meaning vary)."""
+    return click.option(
+        "-o",
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path(default),
+        show_default=True,
+        help=help,
+    )
+
+
 ROOT_OPTION = click.option(
     "--root",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
@@ -264,14 +276,7 @@ def build_options(
 
 @main.command("build")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("decks"),
-    show_default=True,
-    help="Folder for the packages; mirrors the lecture tree.",
-)
+@out_option("decks", "Folder for the packages; mirrors the lecture tree.")
 @click.option(
     "--bundle",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -654,13 +659,8 @@ def plan_cmd(
 
 @main.command("preview")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("preview"),
-    show_default=True,
-    help="Folder for the site (replaced as a whole; only an earlier preview is replaced).",
+@out_option(
+    "preview", "Folder for the site (replaced as a whole; only an earlier preview is replaced)."
 )
 @ROOT_OPTION
 @MEDIA_ROOT_OPTION
@@ -746,14 +746,7 @@ def preview_cmd(
     is_flag=True,
     help="Keep the notes of removed items (tagged deckgen::removed) instead of deleting them.",
 )
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("decks"),
-    show_default=True,
-    help="Folder for the packages (built as `deckgen build` does).",
-)
+@out_option("decks", "Folder for the packages (built as `deckgen build` does).")
 @ROOT_OPTION
 @MEDIA_ROOT_OPTION
 @QUIET_OPTION
