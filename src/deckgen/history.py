@@ -28,8 +28,9 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
+from typing import Any
 
 from deckgen.atomic import read_regular
 from deckgen.model import (
@@ -176,7 +177,11 @@ def notetype_digest(name: str) -> str:
     Anki replaces an imported note type's templates and CSS only when the incoming one
     is newer, so a restyled note type must carry a new time even if no note changed.
     """
-    model = model_for(name)
+    return _design_digest(model_for(name))
+
+
+@cache  # by model object: every lecture's lock entries need it, and models are made once
+def _design_digest(model: Any) -> str:
     # genanki fills defaults into the (cached) model's dicts as it writes a package: hash
     # the design as deckgen defines it, so a second build in one process agrees.
     fields = [{k: v for k, v in f.items() if k not in _GENANKI_FIELD_KEYS} for f in model.fields]
