@@ -321,13 +321,41 @@ def literal_braces(fragment: str) -> str:
 
 
 def block_html(source: str) -> str:
-    """Render block Markdown (paragraphs, lists, code, tables) to safe HTML."""
+    """Render block Markdown (paragraphs, lists, code, tables) to safe HTML.
+
+    One line of plain text that starts no block (most answers) is one paragraph: its
+    HTML is written directly, as :func:`inline_html` does."""
+    if source[:1] not in _BLOCK_STARTS and not _NOT_PLAIN_RE.search(source) and source.strip():
+        return literal_braces("<p>" + _text_html(_decode_entities(source.strip())) + "</p>")
     return literal_braces(sanitize(markdown().render(source)).strip())
 
 
+# First characters of a line that may open something other than a paragraph (a heading,
+# quote, list, rule, table, fence, container, indented code), or be whitespace.
+_BLOCK_STARTS = frozenset("#>-+*=|:~`_0123456789 \t\n\r\f\v") | {""}
+
+
 def inline_html(source: str) -> str:
-    """Render one line of inline Markdown (bold, code, links, math) to safe HTML."""
-    return literal_braces(sanitize(markdown().renderInline(source.strip())).strip())
+    """Render one line of inline Markdown (bold, code, links, math) to safe HTML.
+
+    Text with no inline markup, line break or control character (most labels and short
+    answers) is decoded and escaped directly: markdown-it would give one text token, and
+    nh3 would write it back escaped the same way (see :func:`_text_html`)."""
+    text = source.strip()
+    if not _NOT_PLAIN_RE.search(text):
+        return literal_braces(_text_html(_decode_entities(text)).strip())
+    return literal_braces(sanitize(markdown().renderInline(text)).strip())
+
+
+def _text_html(text: str) -> str:
+    """Plain text as nh3 (html5ever) serialises a text node: ``&``, no-break space, ``<``
+    and ``>`` escaped, quotes left as they are."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("\xa0", "&nbsp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
 
 
 # What starts an inline construct in :func:`markdown` besides an entity (``&``) and a line
@@ -335,6 +363,9 @@ def inline_html(source: str) -> str:
 # an autolink or tag (``<``). Text without any of these parses to text, entities and
 # line breaks only (markdown-it's other terminator characters start no rule).
 _MARKUP_RE = re.compile(r"[$\\`~*_\[<]")
+# What keeps inline Markdown off :func:`inline_html`'s direct path: markup, line breaks (a
+# hard break is markup too) and control characters, which the HTML parser may rewrite.
+_NOT_PLAIN_RE = re.compile(r"[$\\`~*_\[<\x00-\x08\x0a-\x1f\x7f-\x9f]")
 # markdown-it's entity rule: a numeric reference, or a name in its table.
 _ENTITY_RE = re.compile(f"{DIGITAL_RE.pattern}|{NAMED_RE.pattern}", re.IGNORECASE)
 
