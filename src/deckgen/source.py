@@ -66,10 +66,11 @@ def user_path(path: Path) -> str:
 
 
 @lru_cache(maxsize=1)
-def _front_matter() -> tuple[Any, type]:
+def _front_matter() -> tuple[Any, type, type | None]:
     """python-frontmatter's YAML handler and the loader front matter is read with,
     made when the first front matter is read (a build that reuses every package reads
-    none, and never imports PyYAML)."""
+    none, and never imports PyYAML), and libyaml's loader when PyYAML has it (see
+    :func:`_load_yaml`)."""
     import frontmatter
     import yaml
 
@@ -107,7 +108,20 @@ def _front_matter() -> tuple[Any, type]:
                     node.start_mark,
                 ) from None
 
-    return frontmatter.YAMLHandler(), _FrontMatterLoader
+    fast = getattr(yaml, "CSafeLoader", None)  # libyaml's parser (with PyYAML's constructor)
+    return frontmatter.YAMLHandler(), _FrontMatterLoader, fast
+
+
+def _load_yaml(text: str) -> Any:
+    """Front matter's YAML, read by libyaml when it can hold no alias (no ``*``) and
+    reads without error; else (and for the error message) by the checking loader."""
+    handler, loader, fast = _front_matter()
+    if fast is not None and "*" not in text:
+        try:
+            return handler.load(text, Loader=fast)
+        except Exception:  # the checking loader says what is wrong
+            pass
+    return handler.load(text, Loader=loader)
 
 
 def _clip(value: Any, limit: int = 24) -> str:
@@ -147,7 +161,7 @@ def split_front_matter(text: str, display: str) -> tuple[dict[str, Any], str, in
 
     stripped = text.lstrip("\n")
     leading = len(text) - len(stripped)
-    handler, loader = _front_matter()
+    handler, _, _ = _front_matter()
     if not handler.detect(stripped):
         return {}, text, 0
     try:
@@ -157,7 +171,7 @@ def split_front_matter(text: str, display: str) -> tuple[dict[str, Any], str, in
             display, leading + 1, "front matter opened with '---' is never closed", "front-matter"
         ) from None
     try:
-        meta = handler.load(fm, Loader=loader)
+        meta = _load_yaml(fm)
     except RecursionError:
         raise LectureError(
             display, leading + 1, "invalid YAML front matter: nested too deeply", "front-matter"
