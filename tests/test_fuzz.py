@@ -16,6 +16,7 @@ from deckgen.cards import build_notes
 from deckgen.model import DeckSpec
 from deckgen.package import apkg_bytes, collection_bytes
 from deckgen.parse import parse_lecture
+from deckgen.render import block_html
 from deckgen.source import Source
 
 MARKDOWN_BITS = [
@@ -120,6 +121,13 @@ def test_mutated_real_lectures_never_raise(rnd: random.Random, edits: int) -> No
         else:
             lines[i] = "  " * rnd.randrange(5) + rnd.choice(MARKDOWN_BITS) + lines[i]
     build_notes(parse_lecture(_source("\n".join(lines))), position=3)
+
+
+def test_container_marker_in_a_quote_ending_the_text_does_not_crash() -> None:
+    """mdit-py-plugins' container rule read past the text's end here (found by fuzzing)."""
+    for body in (">>:::0\n>>", "> ::: tip\n>", "- > :::x\n  >"):
+        build_notes(parse_lecture(_source(body)))
+        block_html(body)
 
 
 def test_deep_nesting_does_not_crash() -> None:

@@ -12,6 +12,7 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -113,7 +114,7 @@ def parser() -> MarkdownIt:
     source, set by the block rules), never its ``children``, so the inline pass (most of
     markdown-it's time) is skipped; rendering parses each fragment's inlines itself."""
     md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-    md.use(container_plugin, CONTAINER, validate=any_container)
+    use_containers(md)
     return md.disable(["inline", "text_join"])
 
 
@@ -123,6 +124,25 @@ CONTAINER = "dg"  # one rule for every `::: kind Title` container
 def any_container(params: str, *_: object) -> bool:
     """Accept every ``::: kind`` container (info, tip, warning, details, …)."""
     return bool(params.strip())
+
+
+def use_containers(md: MarkdownIt, render: Any = None) -> None:
+    """Give ``md`` the ``::: kind Title`` containers (rendered by ``render``).
+
+    mdit-py-plugins' rule reads past the end of the text when a container's last line is
+    an empty quote line (``>>:::x\n>>``): there the line opens no container."""
+    md.use(container_plugin, CONTAINER, validate=any_container, render=render)
+    name = f"container_{CONTAINER}"
+    [rule] = [r for r in md.block.ruler.__rules__ if r.name == name]
+    unsafe = rule.fn
+
+    def container(state: Any, start: int, end: int, silent: bool) -> bool:
+        try:
+            return bool(unsafe(state, start, end, silent))
+        except IndexError:
+            return False
+
+    md.block.ruler.at(name, container, {"alt": list(rule.alt)})
 
 
 _CONTAINER = {

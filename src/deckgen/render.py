@@ -27,14 +27,13 @@ from markdown_it.common.entities import entities
 from markdown_it.common.utils import fromCodePoint, isValidEntityCode
 from markdown_it.rules_inline.entity import DIGITAL_RE, NAMED_RE
 from markdown_it.token import Token
-from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from pygments import highlight as pygments_highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from deckgen.blocks import CONTAINER, any_container
+from deckgen.blocks import use_containers
 
 _INLINE_HTML_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
@@ -227,7 +226,7 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("math_block_label", _math_block)
     md.add_render_rule("image", _render_image)
     md.add_render_rule("fence", _render_fence)
-    md.use(container_plugin, CONTAINER, validate=any_container, render=_render_container)
+    use_containers(md, render=_render_container)
     md.core.ruler.push("deckgen_tasks", _task_items)
     return md
 
