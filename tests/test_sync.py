@@ -157,6 +157,7 @@ def test_sync_review_edit_remove_add_then_nothing_to_do(
 
     edit_lectures(course, monkeypatch)
     before = state(course)
+    packages = {p: p.read_bytes() for p in (course / "decks").rglob("*") if p.is_file()}
     dry = run("--dry-run")
     assert dry.exit_code == 0, dry.output
     assert dry.stdout.splitlines() == [
@@ -164,7 +165,8 @@ def test_sync_review_edit_remove_add_then_nothing_to_do(
         "dry run: anki/collection.anki2 would get 1 added, 1 updated, 1 deleted from "
         "2 packages; nothing was changed",
     ]
-    assert state(course) == before  # a dry run changes nothing
+    assert state(course) == before  # a dry run changes nothing: not the collection,
+    assert {p: p.read_bytes() for p in (course / "decks").rglob("*") if p.is_file()} == packages
 
     second = run()
     assert second.exit_code == 0, second.output

@@ -794,9 +794,9 @@ def sync_cmd(
             err=True,
         )
         sys.exit(1)
-    options = build_options(root, media_root, out=out, quiet=quiet, jobs=jobs)
     try:
-        with _terminate_as_interrupt():
+        with _terminate_as_interrupt(), _sync_output(out, dry_run) as built_into:
+            options = build_options(root, media_root, out=built_into, quiet=quiet, jobs=jobs)
             with sync.open_collection(collection):
                 pass  # refused before building when Anki has it open (and again below)
             report = build(list(paths), options, progress=_progress)
@@ -823,6 +823,27 @@ def sync_cmd(
         )
         sys.exit(130)
     _print_sync(collection, plan, result, dry_run=dry_run, quiet=quiet)
+
+
+@contextmanager
+def _sync_output(out: Path, dry_run: bool) -> Iterator[Path]:
+    """Where sync builds: ``out`` itself, or with ``dry_run`` a scratch copy of it (its
+    packages, lock and cache, so the build and its history are the real run's) that is
+    removed afterwards: a dry run changes neither the collection nor ``out``."""
+    if not dry_run:
+        yield out
+        return
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="deckgen-sync-") as scratch:
+        copy = Path(scratch) / "decks"
+        if out.is_dir():
+            try:
+                shutil.copytree(out, copy, symlinks=True)
+            except (OSError, shutil.Error) as exc:
+                raise BuildError(f"{out}: cannot copy the packages for a dry run: {exc}") from None
+        yield copy
 
 
 def _sync_counts(counts: sync.DeckCounts, dry_run: bool) -> str:
