@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -370,6 +371,35 @@ def test_inspect_hostile_package_is_one_line(tmp_path: Path, damage: str) -> Non
         lines = result.output.splitlines()
         assert len(lines) == 1 and lines[0].startswith("deckgen: error: "), result.output
         assert len(lines[0]) < 400
+
+
+def test_inspect_shows_terminal_controls_as_escapes(tmp_path: Path) -> None:
+    """A package's text goes to the terminal as text: escape sequences (ESC, CSI) and
+    bidirectional overrides are shown escaped, in either format."""
+    import json
+
+    from click.testing import CliRunner
+
+    from deckgen.cli import main
+
+    apkg = _built_package(tmp_path)
+    evil = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202e"
+    escaped = json.dumps(evil)[1:-1]  # as the deck's name is stored in the col's JSON
+    _rewrite(
+        apkg,
+        f"UPDATE notes SET flds = '{evil}' || flds, tags = ' deckgen::{evil} ';"
+        f'UPDATE col SET decks = replace(decks, \'"name": "\', \'"name": "{escaped}\');',
+        members={"media": json.dumps({"0": f"{evil}.png"}).encode(), "0": b"x"},
+    )
+    for fmt in ("table", "json"):
+        result = CliRunner().invoke(main, ["inspect", str(apkg), "--format", fmt])
+        assert result.exit_code == 0, result.output
+        assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]", result.output), fmt
+        assert "pwned" in result.output
+    table = CliRunner().invoke(main, ["inspect", str(apkg)]).output
+    assert "\\x1b]0;pwned\\x07" in table and "\\u202e" in table
+    shown = json.loads(CliRunner().invoke(main, ["inspect", str(apkg), "--format", "json"]).output)
+    assert shown["media"] == [f"{evil}.png"]  # the JSON itself is unchanged
 
 
 @pytest.mark.parametrize("damage", list(HOSTILE_PACKAGES))

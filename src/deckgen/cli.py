@@ -475,29 +475,48 @@ def inspect_cmd(package: Path, fmt: str) -> None:
     try:
         info = describe(package)
     except PackageReadError as exc:  # one line for any unreadable or hostile package
-        click.echo(f"deckgen: error: {exc}", err=True)
+        click.echo(f"deckgen: error: {_terminal_safe(str(exc))}", err=True)
         sys.exit(1)
-    if fmt == "json":
-        click.echo(json.dumps(info, indent=2, ensure_ascii=False))
+    if fmt == "json":  # (json escapes C0 controls itself; the rest as \\u escapes)
+        click.echo(_TERMINAL_RE.sub(_json_escape, json.dumps(info, indent=2, ensure_ascii=False)))
         return
     total_cards = sum(len(n["cards"]) for n in info["notes"])
-    click.echo(f"{package}: {_plural(len(info['notes']), 'note')}, {_plural(total_cards, 'card')}")
+    shown = _terminal_safe
+    notes, cards = _plural(len(info["notes"]), "note"), _plural(total_cards, "card")
+    click.echo(f"{shown(str(package))}: {notes}, {cards}")
     click.echo("decks:")
     for deck in info["decks"]:
-        click.echo(f"  {deck['name']}  (id {deck['id']}, preset {deck['preset']})")
+        click.echo(f"  {shown(deck['name'])}  (id {deck['id']}, preset {deck['preset']})")
     click.echo("note types:")
     for model in info["note_types"]:
-        click.echo(f"  {model['name']}  (id {model['id']}): {', '.join(model['fields'])}")
+        fields = shown(", ".join(model["fields"]))
+        click.echo(f"  {shown(model['name'])}  (id {model['id']}): {fields}")
     click.echo("notes:")
     for note in info["notes"]:
         first = next(iter(note["fields"].values()), "")
-        text = _one_line(first)
+        text = shown(_one_line(first))
         due = min((c["due"] for c in note["cards"]), default=0)
-        kinds = [t.split("::")[1] for t in note["tags"] if t.count("::") == 1]
-        cards = _plural(len(note["cards"]), "card")
-        click.echo(f"  {due:>7}  {cards:<8}  {','.join(kinds) or '-':<9} {text[:70]}")
+        kinds = shown(",".join(t.split("::")[1] for t in note["tags"] if t.count("::") == 1))
+        count = _plural(len(note["cards"]), "card")
+        click.echo(f"  {due:>7}  {count:<8}  {kinds or '-':<9} {text[:70]}")
     if info["media"]:
-        click.echo(f"media: {', '.join(info['media'])}")
+        click.echo(f"media: {shown(', '.join(info['media']))}")
+
+
+# Characters a terminal may act on instead of showing: C0 and C1 controls (escape
+# sequences), DEL, and the bidirectional overrides that reorder what is shown.
+_TERMINAL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _terminal_safe(text: str) -> str:
+    """``text`` (read from a package, so from anyone) with every character a terminal
+    may act on shown as an escape (``\\x1b``), never sent to the terminal."""
+    return _TERMINAL_RE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group(0)
+    return char if char == "\n" else f"\\u{ord(char):04x}"  # (newlines: the indentation)
 
 
 def _plural(count: int, word: str) -> str:
