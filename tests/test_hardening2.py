@@ -161,6 +161,36 @@ def test_one_file_builds_as_in_the_full_build(
     assert snapshot(tmp_path / "decks") == before  # same package, same lock, nothing else
 
 
+@pytest.mark.parametrize(
+    ("folder", "keep_cache"),
+    [("lectures", False), ("notes", True), ("notes", False)],
+    ids=["lectures-folder", "root-from-cache", "root-from-lock"],
+)
+def test_a_sub_folder_builds_as_in_the_full_build(
+    tmp_path: Path, folder: str, keep_cache: bool
+) -> None:
+    """A chapter built alone keeps its lectures' ids, packages and places, and the other
+    chapters' packages are no orphans of that build."""
+    course(tmp_path, folder)
+    assert cli(["build", folder], tmp_path).returncode == 0
+    before = snapshot(tmp_path / "decks")
+    if not keep_cache:
+        for path in (tmp_path / "decks" / ".deckgen-cache").iterdir():
+            path.unlink()
+    result = cli(["build", "--force", f"{folder}/behavioral"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 lectures → 2 packages (0 written, 2 unchanged)" in result.stdout, result.stdout
+    assert "orphan-package" not in result.stderr
+    assert snapshot(tmp_path / "decks") == before  # same packages, same lock, nothing else
+
+
+def test_a_folder_outside_any_course_is_its_own_root(tmp_path: Path) -> None:
+    lecture(tmp_path / "drafts" / "week1", "idea.md", "Idea")
+    result = cli(["build", "drafts/week1"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "decks" / "idea.apkg").is_file()
+
+
 def test_one_file_whose_root_is_unknown_is_refused(tmp_path: Path) -> None:
     root = course(tmp_path, "notes")
     lecture(root, "behavioral/03-named.md", "Named", "id: named-lecture")

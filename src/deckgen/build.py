@@ -80,7 +80,8 @@ def _build(
             else:
                 built = stream(jobs, options, lock, cache, output, progress)
             orphans: list[str] = []
-            if all(p.is_dir() for p in paths):  # a whole lecture tree: look for orphans
+            roots = {job.root for job in jobs}
+            if all(p.is_dir() and p.resolve() in roots for p in paths):  # whole lecture trees
                 orphans = output.orphans(jobs, None if built else cache.known_orphans())
             lock_sha = history.sha
             if built:  # only rebuilt lectures can change the lock

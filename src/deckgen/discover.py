@@ -168,6 +168,39 @@ def lectures_root(
     )
 
 
+def folder_root(
+    folder: Path,
+    root: Path | None = None,
+    roots: Sequence[Path] = (),
+    locked: Callable[[], Collection[str]] | None = None,
+) -> Path:
+    """The lectures root a folder (absolute) is built in: found as a file's is (see
+    :func:`lectures_root`, from one of its lectures), so ``lectures/behavioral`` builds
+    its lectures as the build of ``lectures/`` does; the folder itself when nothing
+    tells (a new course)."""
+    if root is None and not any(folder.is_relative_to(r) for r in roots):
+        lecture = _first_lecture(folder)
+        if lecture is None:
+            return folder
+        try:
+            base = lectures_root(lecture, None, (), locked)
+        except BuildError:  # the lock holds other lectures: a course of its own
+            return folder
+        return base if base is not None and folder.is_relative_to(base) else folder
+    base = lectures_root(folder, root, roots, None)
+    return base if base is not None else folder
+
+
+def _first_lecture(folder: Path) -> Path | None:
+    """A lecture file under ``folder`` (the first one found), or None."""
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        for name in sorted(files):
+            if _is_lecture_name(name):
+                return Path(top, name)
+    return None
+
+
 class _Found:
     """The lecture files found, and the problems that leave some out."""
 
@@ -210,9 +243,10 @@ def discover(
 ) -> list[LectureJob]:
     """Find the lectures under ``paths`` and map each to its package under ``out``.
 
-    A folder is its own lectures root. A file's root is found by :func:`lectures_root`
-    (from ``root``, the last build's ``roots`` and the lock's lecture ids, ``locked``);
-    its place in the course is then the one it has among every lecture of that root.
+    A file's root is found by :func:`lectures_root` (from ``root``, the last build's
+    ``roots`` and the lock's lecture ids, ``locked``), a folder's by :func:`folder_root`
+    (the folder itself unless it lies in a known root); a lecture's place in the course
+    is the one it has among every lecture of its root.
     Jobs come in course order (see :func:`course_key`). ``known`` maps a lecture's
     relative path to (size, mtime_ns, front-matter order) from the last build: an
     unchanged file's order is taken from there, unread. Files left out are reported
@@ -222,10 +256,16 @@ def discover(
     problems = found.problems
     wanted: set[Path] = set()  # lectures to build (the rest only place them in the course)
     trees: dict[Path, bool] = {}  # folders walked → built whole
+    parts: list[Path] = []  # folders built inside a larger lectures root
     for raw in paths:
         path = raw.resolve()
         if path.is_dir():
-            trees[path] = True
+            tree = folder_root(path, root, roots, locked)
+            if tree == path:
+                trees[path] = True
+            else:
+                trees.setdefault(tree, False)
+                parts.append(path)
         elif os.path.lexists(path):
             base = lectures_root(path, root, roots, locked)
             if base is not None:
@@ -237,6 +277,8 @@ def discover(
             raise BuildError(f"{raw}: no such file or folder")
     for top, every in sorted(trees.items(), key=lambda t: not t[1]):  # whole trees first
         found.walk(top, wanted if every else None)
+    for part in parts:
+        wanted.update(p for p in found.files if p.is_relative_to(part))
     known = known or {}
     located: list[_Located] = []
     for path, (base, rel) in found.files.items():
