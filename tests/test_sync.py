@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ankicol import open_collection
+from ankicol import import_apkg, open_collection
 from deckgen import sync
 from deckgen.cli import main
 
@@ -255,6 +255,64 @@ def test_removed_items_never_synced_are_not_added(
         assert len(col.find_notes("")) == 5
     finally:
         col.close()
+
+
+def test_a_deleted_lecture_leaves_the_collection(
+    course: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run().exit_code == 0
+    (course / "lectures" / "backend" / "02-queues.md").unlink()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(SECOND))
+    dry = run("--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert (
+        dry.stdout.splitlines()[0] == "Backend::Message Queues: 0 to add, 0 to update, 2 to delete"
+    )
+    assert state(course)[2] == 5
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert "decks/backend/02-queues.apkg:1:1: warning orphan-package" in result.stderr
+    assert result.stdout.splitlines()[0] == "Backend::Message Queues: 0 added, 0 updated, 2 deleted"
+    assert state(course)[2] == 3
+    assert run().stdout.startswith("nothing to do")
+
+
+def test_a_deleted_lecture_kept_is_tagged(course: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run().exit_code == 0
+    (course / "lectures" / "backend" / "02-queues.md").unlink()
+    result = run("--keep-removed")
+    assert result.exit_code == 0, result.output
+    assert "2 removed kept (tag:deckgen::removed)" in result.stdout
+    col = open_collection(collection_file(course).parent)
+    try:
+        assert len(col.find_notes("tag:deckgen::removed")) == 2
+    finally:
+        col.close()
+    assert run("--keep-removed").stdout.startswith("nothing to do")
+    assert "0 added, 0 updated, 2 deleted" in run().stdout  # without the flag: gone
+
+
+def test_a_foreign_package_in_the_output_folder_deletes_nothing(course: Path) -> None:
+    """An .apkg deckgen did not make for this course (no GUID of it in the lock) is an
+    orphan of the build, but its notes in the collection are not this course's."""
+    other = course / "elsewhere"
+    (other / "lectures").mkdir(parents=True)
+    (other / "lectures" / "queues.md").write_text(QUEUES.replace("message-queues", "q2"), "utf-8")
+    built = CliRunner().invoke(main, ["build", str(other / "lectures"), "-o", str(other / "out")])
+    assert built.exit_code == 0, built.output
+    foreign = other / "out" / "queues.apkg"
+    col = open_collection(collection_file(course).parent)
+    try:
+        import_apkg(col, foreign)
+    finally:
+        col.close()
+    (course / "decks").mkdir()
+    (course / "decks" / "foreign.apkg").write_bytes(foreign.read_bytes())
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert "decks/foreign.apkg:1:1: warning orphan-package" in result.stderr
+    assert "5 added, 0 updated, 0 deleted" in result.stdout, result.stdout
+    assert state(course)[2] == 7
 
 
 HOLD = textwrap.dedent(

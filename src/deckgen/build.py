@@ -83,6 +83,7 @@ def _build(
             roots = {job.root for job in jobs}
             if all(p.is_dir() and p.resolve() in roots for p in paths):  # whole lecture trees
                 orphans = output.orphans(jobs, None if built else cache.known_orphans())
+                report.orphans = [output.folder / rel for rel in orphans]
             lock_sha = history.sha
             if built:  # only rebuilt lectures can change the lock
                 data = lock.to_bytes(b.lecture_key for b in built)

@@ -828,7 +828,13 @@ def sync_cmd(
                 )
                 sys.exit(1)
             with sync.open_collection(collection) as col:
-                plan = sync.plan_sync(col, report.packages, keep_removed=keep_removed)
+                plan = sync.plan_sync(
+                    col,
+                    report.packages,
+                    keep_removed=keep_removed,
+                    gone=report.orphans,
+                    locked=_locked_guids(built_into),
+                )
                 result = None
                 if not dry_run and not plan.nothing_to_do:
                     result = sync.apply_sync(col, collection, plan)
@@ -842,6 +848,14 @@ def sync_cmd(
         )
         sys.exit(130)
     _print_sync(collection, plan, result, dry_run=dry_run, quiet=quiet)
+
+
+def _locked_guids(out: Path) -> set[str]:
+    """The GUIDs of every note the lock in ``out`` holds: the notes deckgen made for this
+    course, those of lectures that are no more included."""
+    from deckgen.history import LOCK_NAME, read_lock
+
+    return {e.guid for key, e in read_lock(out / LOCK_NAME).items() if not key.startswith("@")}
 
 
 @contextmanager

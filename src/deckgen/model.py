@@ -360,6 +360,8 @@ class BuildReport:
     removed: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
     out_of_date: list[str] = field(default_factory=list)  # --check: "stale: path", …
+    # packages in the output folder no lecture of a whole lecture tree builds any more
+    orphans: list[Path] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # things the user should know (no errors)
     # check: each lecture's cards per kind and per smell, by the lecture's shown path
     profiles: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -193,6 +193,7 @@ class SyncPlan:
     imports: list[Path] = field(default_factory=list)  # packages with something newer
     note_types: set[int] = field(default_factory=set)  # note types a package restyles
     delete: dict[int, str] = field(default_factory=dict)  # note id → deck: removed items
+    tag: set[int] = field(default_factory=set)  # --keep-removed: notes of gone lectures
     # Removed items the collection never had: deleted again if an import brings them in.
     never_had: set[str] = field(default_factory=set)
     kept: int = 0  # --keep-removed: removed items whose notes stay, tagged
@@ -210,14 +211,21 @@ class SyncPlan:
     @property
     def nothing_to_do(self) -> bool:
         """Whether the collection is up to date with every package."""
-        return not (self.imports or self.delete)
+        return not (self.imports or self.delete or self.tag)
 
     def deck(self, name: str) -> DeckCounts:
         """The counts of the deck ``name`` (made on first use)."""
         return self.decks.setdefault(name, DeckCounts())
 
 
-def plan_sync(col: Any, packages: Sequence[Path], *, keep_removed: bool = False) -> SyncPlan:
+def plan_sync(
+    col: Any,
+    packages: Sequence[Path],
+    *,
+    keep_removed: bool = False,
+    gone: Sequence[Path] = (),
+    locked: Collection[str] = (),
+) -> SyncPlan:
     """What syncing ``packages`` into the open collection ``col`` does, per deck.
 
     A package note whose GUID the collection lacks is added; one whose modification time
@@ -225,11 +233,18 @@ def plan_sync(col: Any, packages: Sequence[Path], *, keep_removed: bool = False)
     a removed item is deleted from the collection (``keep_removed``: kept, and updated to
     its tagged version). Only packages with a note to add or update, or a note type to
     restyle, are imported.
+
+    ``gone`` are the packages of lectures that are no more (the build's orphans): their
+    notes are removed items too (``keep_removed``: tagged), but only those deckgen made
+    for this course, whose GUIDs are in the lock (``locked``): a package someone else
+    put in the output folder deletes nothing.
     """
     existing: dict[str, tuple[int, int]] = {
         guid: (nid, mod) for guid, nid, mod in col.db.all("select guid, id, mod from notes")
     }
     plan = SyncPlan(packages=len(packages))
+    if gone:
+        _plan_gone(col, plan, gone, existing, set(locked), keep_removed)
     for path in packages:
         contents = read_package(path)
         changed = False
@@ -259,6 +274,30 @@ def plan_sync(col: Any, packages: Sequence[Path], *, keep_removed: bool = False)
             plan.imports.append(path)
     plan.decks = {name: counts for name, counts in sorted(plan.decks.items()) if counts}
     return plan
+
+
+def _plan_gone(
+    col: Any,
+    plan: SyncPlan,
+    gone: Sequence[Path],
+    existing: dict[str, tuple[int, int]],
+    locked: set[str],
+    keep_removed: bool,
+) -> None:
+    tagged = {
+        nid for (nid,) in col.db.all("select id from notes where tags like ?", f"% {REMOVED_TAG} %")
+    }
+    for path in gone:
+        for note in read_package(path).notes:
+            current = existing.get(note.guid)
+            if current is None or note.guid not in locked:
+                continue
+            if not keep_removed:
+                plan.delete[current[0]] = note.deck
+                plan.deck(note.deck).deleted += 1
+            elif current[0] not in tagged:
+                plan.tag.add(current[0])
+                plan.kept += 1
 
 
 # --- applying it ------------------------------------------------------------------------------
@@ -332,6 +371,8 @@ def apply_sync(col: Any, path: Path, plan: SyncPlan) -> SyncResult:
                 doomed.add(nid)
     if doomed:
         col.remove_notes(sorted(doomed))
+    if plan.tag:
+        col.tags.bulk_add(sorted(plan.tag), REMOVED_TAG)
     result.added = len(new - doomed)
     result.updated = len(updated - doomed)
     result.deleted = len(set(plan.delete))
