@@ -14,6 +14,7 @@ import contextvars
 import hashlib
 import html
 import re
+import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -141,19 +142,33 @@ def code_language(markdown_source: str) -> str | None:
 
 
 def highlight_code(code: str, lang: str) -> str:
-    """A fenced block as HTML: highlighted when the language is known, else plain."""
+    """A fenced block as HTML: highlighted when the language is known, else plain.
+
+    Safe by construction (every text and attribute escaped, fixed tags and classes), and
+    written as nh3 writes HTML back (see :func:`_text_html`), so :func:`block_html` can
+    leave it out of the sanitizer: highlighted code is most of the bytes it would clean."""
     lang = (lang or "").strip().split()[0].lower() if (lang or "").strip() else ""
     if lang == "mermaid":
         return (
             '<div class="dg-diagram"><div class="dg-label">Mermaid diagram (source)</div>'
-            f'<pre class="dg-code"><code>{_escape(code)}</code></pre></div>'
+            f'<pre class="dg-code"><code>{_text_html(code)}</code></pre></div>'
         )
     lexer = _lexer(lang) if lang else None
     if lexer is None:
-        label = f' data-lang="{_escape(lang)}"' if lang else ""
-        return f'<pre class="dg-code"{label}><code>{_escape(code)}</code></pre>'
+        label = f' data-lang="{_attribute_html(lang)}"' if lang else ""
+        return f'<pre class="dg-code"{label}><code>{_text_html(code)}</code></pre>'
+    # Pygments escapes quotes too ("&quot;", "&#39;"); nh3 writes them as characters.
     body = pygments_highlight(code, lexer, _FORMATTER)
-    return f'<pre class="dg-code dg-hl" data-lang="{_escape(lang)}"><code>{body}</code></pre>'
+    body = body.replace("&#39;", "'").replace("&quot;", '"').replace("\xa0", "&nbsp;")
+    return (
+        f'<pre class="dg-code dg-hl" data-lang="{_attribute_html(lang)}"><code>{body}</code></pre>'
+    )
+
+
+def _attribute_html(value: str) -> str:
+    """An attribute value as nh3 writes it: ``&``, no-break space, ``"``, ``<`` and ``>``
+    escaped."""
+    return _text_html(value).replace('"', "&quot;")
 
 
 def _math_inline(content: str, _options: dict[str, Any]) -> str:
@@ -166,7 +181,19 @@ def _math_block(self: Any, tokens: list[Token], idx: int, options: Any, env: Any
 
 
 def _render_fence(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
-    return highlight_code(tokens[idx].content, tokens[idx].info) + "\n"
+    code = highlight_code(tokens[idx].content, tokens[idx].info)
+    stash = env.get(_CODE_STASH) if isinstance(env, dict) else None
+    if stash is None:
+        return code + "\n"
+    stash.append(code)  # (put back by block_html after the sanitizer)
+    return f"{_CODE_MARK}{len(stash) - 1}\ue001\n"
+
+
+# Where block_html's code goes while the rest is sanitized: a private-use mark with a
+# per-process nonce, so no lecture text can pass for one (and none reaches the output).
+_CODE_STASH = "deckgen_code"
+_CODE_MARK = f"\ue000{secrets.token_hex(8)}:"
+_CODE_MARK_RE = re.compile(re.escape(_CODE_MARK) + r"(\d+)\ue001")
 
 
 def _render_image(self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
@@ -326,7 +353,11 @@ def block_html(source: str) -> str:
     HTML is written directly, as :func:`inline_html` does."""
     if source[:1] not in _BLOCK_STARTS and not _NOT_PLAIN_RE.search(source) and source.strip():
         return literal_braces("<p>" + _text_html(_decode_entities(source.strip())) + "</p>")
-    return literal_braces(sanitize(markdown().render(source)).strip())
+    code: list[str] = []
+    clean = sanitize(markdown().render(source, {_CODE_STASH: code}))
+    if code:
+        clean = _CODE_MARK_RE.sub(lambda m: code[int(m.group(1))], clean)
+    return literal_braces(clean.strip())
 
 
 # First characters of a line that may open something other than a paragraph (a heading,
