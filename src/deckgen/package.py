@@ -153,17 +153,38 @@ def collection_bytes(
         conn.deserialize(_template())
         cursor = conn.cursor()
         ids = itertools.count(timestamp * 1000)
+        decks_json, models_json, dconf_json = _col_json()
+        stored, models, dconf = json.loads(decks_json), json.loads(models_json), None
         for spec in decks:  # as genanki's Package.write_to_db, deck by deck
             did = deck_id(spec.name)
-            deck = genanki.Deck(did, spec.name, description=spec.description)
-            for note in spec.notes:
-                deck.add_model(model_for(note.model))
-            deck.write_to_db(cursor, timestamp, ids)  # the deck and its note types only
+            stored[str(did)] = genanki.Deck(did, spec.name, description=spec.description).to_json()
+            used = {id(m): m for m in (model_for(note.model) for note in spec.notes)}
+            for model in used.values():  # each note type as the last deck using it writes it
+                model_json = model.to_json(timestamp, did)
+                model_json["mod"] = (model_mods or {}).get(model.model_id, int(timestamp))
+                models[str(model.model_id)] = model_json
             _write_notes(cursor, spec, did, note_mods, timestamp, ids)
-        _set_model_mods(cursor, model_mods or {})
-        _add_presets(cursor, decks, timestamp)
+        if any(d.settings for d in decks):
+            dconf = json.loads(dconf_json)
+            _add_presets(decks, timestamp, stored, dconf)
+        cursor.execute(
+            "UPDATE col SET decks = ?, models = ?, dconf = ?",
+            (json.dumps(stored), json.dumps(models), json.dumps(dconf) if dconf else dconf_json),
+        )
         conn.commit()
         return _as_in_memory(conn.serialize())
+    finally:
+        conn.close()
+
+
+@lru_cache(maxsize=1)
+def _col_json() -> tuple[str, str, str]:
+    """The empty collection's decks, note types and deck options (JSON), read once."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.deserialize(_template())
+        decks, models, dconf = conn.execute("SELECT decks, models, dconf FROM col").fetchone()
+        return str(decks), str(models), str(dconf)
     finally:
         conn.close()
 
@@ -181,24 +202,11 @@ def _as_in_memory(data: bytes) -> bytes:
     return bytes(header) + data[100:]
 
 
-def _set_model_mods(cursor: sqlite3.Cursor, model_mods: dict[int, int]) -> None:
-    if not model_mods:
-        return
-    (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
-    models = json.loads(models_json)
-    for model_id, model in models.items():
-        if int(model_id) in model_mods:
-            model["mod"] = model_mods[int(model_id)]
-    cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
-
-
-def _add_presets(cursor: sqlite3.Cursor, decks: list[DeckSpec], timestamp: int) -> None:
-    """Ship each deck's options preset (genanki has no API for it) and per-deck retention."""
-    if not any(d.settings for d in decks):
-        return
-    (dconf_json,) = cursor.execute("SELECT dconf FROM col").fetchone()
-    (decks_json,) = cursor.execute("SELECT decks FROM col").fetchone()
-    dconf, stored = json.loads(dconf_json), json.loads(decks_json)
+def _add_presets(
+    decks: list[DeckSpec], timestamp: int, stored: dict[str, Any], dconf: dict[str, Any]
+) -> None:
+    """Ship each deck's options preset (genanki has no API for it) and per-deck retention
+    into the collection's deck options (``dconf``) and decks (``stored``)."""
     for spec in decks:
         if spec.settings is None:
             continue
@@ -208,7 +216,6 @@ def _add_presets(cursor: sqlite3.Cursor, decks: list[DeckSpec], timestamp: int) 
         deck["conf"] = pid
         # The legacy deck JSON stores the per-deck override as a whole percentage.
         deck["desiredRetention"] = round(spec.settings.desired_retention * 100)
-    cursor.execute("UPDATE col SET dconf = ?, decks = ?", (json.dumps(dconf), json.dumps(stored)))
 
 
 def _preset(settings: DeckSettings, pid: int, timestamp: int, default: dict) -> dict:
