@@ -3,9 +3,10 @@
 The collection is genanki's, built in memory (genanki's ``Package.write_to_file``
 leaves a temporary database per package in TMPDIR and writes the target in place):
 an empty collection (genanki's schema and ``col`` row) is made once and copied for
-each package; genanki still writes the deck and note-type JSON, and the notes and
-cards go in row by row as genanki would insert them (same rows, same order, so the
-same SQLite pages), without genanki's per-note objects. The zip is assembled with
+each package; the deck and note-type JSON are genanki's (``to_json``), written into the
+``col`` row in one update, and the notes and cards go in row by row as genanki would
+insert them (same rows, same order), without genanki's per-note objects. The zip is
+assembled with
 fixed entry dates, modes and order, so the same notes and times give byte-identical
 output.
 """
