@@ -308,6 +308,7 @@ def test_a_foreign_package_in_the_output_folder_deletes_nothing(course: Path) ->
         col.close()
     (course / "decks").mkdir()
     (course / "decks" / "foreign.apkg").write_bytes(foreign.read_bytes())
+    (course / "decks" / "junk.apkg").write_bytes(b"not a zip")
     result = run()
     assert result.exit_code == 0, result.output
     assert "decks/foreign.apkg:1:1: warning orphan-package" in result.stderr

@@ -288,7 +288,11 @@ def _plan_gone(
         nid for (nid,) in col.db.all("select id from notes where tags like ?", f"% {REMOVED_TAG} %")
     }
     for path in gone:
-        for note in read_package(path).notes:
+        try:
+            contents = read_package(path)
+        except SyncError:  # no package deckgen wrote: nothing of this course to delete
+            continue
+        for note in contents.notes:
             current = existing.get(note.guid)
             if current is None or note.guid not in locked:
                 continue
