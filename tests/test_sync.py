@@ -268,6 +268,7 @@ def test_a_deleted_lecture_leaves_the_collection(
     assert (
         dry.stdout.splitlines()[0] == "Backend::Message Queues: 0 to add, 0 to update, 2 to delete"
     )
+    assert dry.stderr.startswith("decks/backend/02-queues.apkg:1:1: warning orphan-package")
     assert state(course)[2] == 5
     result = run()
     assert result.exit_code == 0, result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import importlib.util
 import json
@@ -819,7 +820,7 @@ def sync_cmd(
             with sync.open_collection(collection):
                 pass  # refused before building when Anki has it open (and again below)
             report = build(list(paths), options, progress=_progress)
-            print_diagnostics(report.diagnostics, errors_only=quiet)
+            print_diagnostics(_as_in(report.diagnostics, built_into, out), errors_only=quiet)
             if report.errors:
                 click.echo(
                     "deckgen: error: fix the lectures above before syncing; "
@@ -848,6 +849,20 @@ def sync_cmd(
         )
         sys.exit(130)
     _print_sync(collection, plan, result, dry_run=dry_run, quiet=quiet)
+
+
+def _as_in(diagnostics: list[Diagnostic], built_into: Path, out: Path) -> list[Diagnostic]:
+    """``diagnostics`` of a build into ``built_into`` (a dry run's scratch copy) naming
+    the files of ``out`` instead."""
+    if built_into == out:
+        return diagnostics
+    scratch, real = user_path(built_into), user_path(out)
+    return [
+        dataclasses.replace(d, path=real + d.path[len(scratch) :])
+        if d.path.startswith(scratch + "/")
+        else d
+        for d in diagnostics
+    ]
 
 
 def _locked_guids(out: Path) -> set[str]:
