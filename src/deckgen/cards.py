@@ -8,7 +8,6 @@ tags for its kind and lecture, and a new-card position that follows document ord
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 import unicodedata
 from collections import Counter
@@ -50,13 +49,15 @@ from deckgen.wording import (
     MAX_CODE_LINES,
     STOPWORDS,
     content_words,
+    fragment_text,
     is_fact_sentence,
     is_generic_label,
+    root,
     sentences,
+    stems,
     words,
 )
 
-_TAG_RE = re.compile(r"<[^>]+>")
 # C0 controls (but tab and newline) never belong in a field; 0x1f is Anki's field separator.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 STAR_CLOZE = {"Situation": 1, "Task": 2, "Action": 3, "Result": 4}
@@ -155,8 +156,8 @@ _EXAMPLE_HINT_RE = re.compile(
 
 
 def _stems(text: str) -> set[str]:
-    """Word stems, crudely: "caller" and "calls" meet at "call"."""
-    return {w[:4] for w in content_words(plain_text(text)) if len(w) > 2}
+    """Word stems of inline Markdown, crudely: "caller" and "calls" meet at "call"."""
+    return stems(plain_text(text), 4)
 
 
 def _what_is(name: str) -> str:
@@ -1054,7 +1055,7 @@ _SAME_ANSWER = 0.9
 
 def _words_of(fragment: str) -> set[str]:
     """Stems of the content words of a card fragment ("quantify" and "quantified" meet)."""
-    return {w[:5] for w in content_words(_TAG_RE.sub(" ", html.unescape(fragment))) if len(w) > 2}
+    return stems(fragment_text(fragment))
 
 
 # "(e.g., …)" illustrates a fact; it is not the fact.
@@ -1064,7 +1065,7 @@ _ILLUSTRATION_RE = re.compile(r"\((?:e\.g\.|for example|like|such as)[^()]*\)", 
 def _fact_words(fragment: str, verbs: bool = False) -> set[str]:
     """Stems of what a card fragment states: no example hints, and no advice verbs unless
     ``verbs`` ("Highlight end-to-end responsibility" states "end-to-end responsibility")."""
-    text = _ILLUSTRATION_RE.sub(" ", _TAG_RE.sub(" ", html.unescape(fragment)))
+    text = _ILLUSTRATION_RE.sub(" ", fragment_text(fragment))
     return {
         w[:5]
         for w in content_words(text)
@@ -1279,10 +1280,9 @@ _FURNITURE_STEMS = frozenset(
 
 
 def _plain_words(fragment: str) -> list[str]:
-    found = _TAG_RE.sub(" ", html.unescape(fragment))
     return [
         w
-        for w in words(found)
+        for w in words(fragment_text(fragment))
         if w not in STOPWORDS and len(w) > 2 and w[:5] not in _FURNITURE_STEMS
     ]
 
@@ -1383,21 +1383,13 @@ def _drafts(lecture: Lecture) -> list[_Draft]:
     return kept
 
 
-def _root(word: str) -> str:
-    """A word without its -ing/-s/-e ending: "Diving" and "Dive" meet at "div"."""
-    for ending in ("ing", "s", "e"):
-        if len(word) > len(ending) + 2 and word.endswith(ending):
-            word = word[: -len(ending)]
-    return word
-
-
 def _same_strategy(draft: _Draft, kept: list[_Draft]) -> int | None:
     """The index of the earlier strategy a tip group is named after, if any."""
     if draft.kind != "tip" or draft.name[0] == draft.name[1]:
         return None
-    named = {_root(w) for w in content_words(plain_text(draft.name[1]))}
+    named = {root(w) for w in content_words(plain_text(draft.name[1]))}
     for i, other in enumerate(kept):
-        names = {_root(w) for w in content_words(plain_text(other.name[0]))}
+        names = {root(w) for w in content_words(plain_text(other.name[0]))}
         if other.kind == "strategy" and named and named <= names:
             return i
     return None

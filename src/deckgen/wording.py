@@ -6,6 +6,7 @@ cards stage (what to hide in an item) and the smell checks.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -123,6 +124,28 @@ STOPWORDS = frozenset(
     you your i my we our they their
     """.split()
 )
+
+
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def fragment_text(fragment: str) -> str:
+    """The text of a card's HTML fragment: references decoded, tags as spaces."""
+    return _TAG_RE.sub(" ", html.unescape(fragment))
+
+
+def stems(text: str, length: int = 5) -> set[str]:
+    """Crude stems of the content words of plain text, their first ``length`` letters
+    ("quantify" and "quantified" meet); words under three letters say nothing."""
+    return {w[:length] for w in content_words(text) if len(w) > 2}
+
+
+def root(word: str) -> str:
+    """A word without its -ing/-s/-e ending: "Diving" and "Dive" meet at "div"."""
+    for ending in ("ing", "s", "e"):
+        if len(word) > len(ending) + 2 and word.endswith(ending):
+            word = word[: -len(ending)]
+    return word
 
 
 def words(text: str) -> list[str]:
