@@ -18,7 +18,10 @@ every other file it makes).
 
     .venv/bin/python scripts/benchmark.py [--corpus ../shared/corpus] [--rounds 5]
         [--scales 1,3,10] [--jobs N] [--ankdown PATH | --no-ankdown]
-        [--pathological-only | --no-pathological]
+        [--pathological-only | --no-pathological | --against REF]
+
+``--against REF`` instead compares cold builds of this checkout with those of git REF
+(its ``src/``, run by this environment), interleaved, and prints the paired ratio.
 """
 
 from __future__ import annotations
@@ -269,6 +272,40 @@ def report(label: str, ours: list[Run], theirs: list[Run]) -> None:
         print(f"{label} paired median ratio deckgen/ankdown: wall {wall:.1f}×, cpu {cpu:.1f}×")
 
 
+def against(ref: str, corpus: Path, scratch: Path, rounds: int, jobs: int | None) -> int:
+    """Cold 1× builds of this checkout and of git ``ref``, interleaved (the order swapped
+    every round, so a machine that speeds up or slows down favours neither): the paired
+    median ratio this/ref is steadier than either side's time against ankdown's."""
+    here = Path(__file__).resolve().parents[1]
+    other = scratch / "ref"
+    archive = subprocess.run(
+        ["git", "-C", str(here), "archive", ref, "src"], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        print(f"git archive {ref} failed: {archive.stderr.decode().strip()}", file=sys.stderr)
+        return 2
+    other.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(other)], input=archive.stdout, check=True)
+    lectures = scratch / "lectures-1x"
+    n = replicate(corpus, lectures, ONE_X)
+    sides = {"this": here / "src", ref: other / "src"}
+    runs: dict[str, list[Run]] = {name: [] for name in sides}
+    for i in range(rounds):
+        for name in list(sides)[:: 1 if i % 2 == 0 else -1]:
+            out = scratch / f"decks-{name}"
+            env = {**os.environ, "PYTHONPATH": str(sides[name])}
+            runs[name].append(measure(deckgen_cmd(lectures, out, jobs), scratch, env))
+            shutil.rmtree(out)
+    print(f"cores: {os.cpu_count()}  deckgen -j: {jobs or 'default (cores)'}")
+    for name, measured in runs.items():
+        print(f" 1× ({n} lectures, {rounds} rounds) {name:>8}: {_fmt(measured)}")
+    pairs = list(zip(runs["this"], runs[ref], strict=True))
+    wall = statistics.median(a.wall / b.wall for a, b in pairs)
+    cpu = statistics.median(a.cpu / b.cpu for a, b in pairs)
+    print(f" 1× paired median ratio this/{ref}: wall {wall:.2f}, cpu {cpu:.2f}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -280,6 +317,11 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=None, help="deckgen -j (default: cores)")
     parser.add_argument("--ankdown", help="the ankdown executable (default: PATH or install)")
     parser.add_argument("--no-ankdown", action="store_true", help="deckgen only")
+    parser.add_argument(
+        "--against",
+        metavar="REF",
+        help="only an A/B of cold 1x builds: this checkout against git REF, interleaved",
+    )
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--pathological-only", action="store_true", help="only the hostile lectures")
     which.add_argument("--no-pathological", action="store_true", help="skip them")
@@ -298,6 +340,8 @@ def main() -> int:
         if args.pathological_only:
             run_pathological(scratch)
             return 0
+        if args.against:
+            return against(args.against, args.corpus, scratch, args.rounds, args.jobs)
         ankdown = None if args.no_ankdown else find_ankdown(args.ankdown, scratch)
         if ankdown is None and not args.no_ankdown:
             print("ankdown could not be installed: deckgen only", file=sys.stderr)
