@@ -1440,8 +1440,9 @@ def build_notes(
                 f"notes after the {gap - 1}th share the last position: split the lecture",
             )
         )
+    lecture_part, tag = lecture_key(lecture), lecture_tag(lecture)
     for index, draft in enumerate(drafts, start=1):
-        key = "|".join([lecture_key(lecture), draft.kind, *map(normalize_name, draft.name)])
+        key = "|".join([lecture_part, draft.kind, *map(normalize_name, draft.name)])
         seen[key] += 1
         if seen[key] > 1:
             lecture.diagnostics.append(
@@ -1470,7 +1471,7 @@ def build_notes(
                 guid=guid_for_key(key),
                 model=draft.model,
                 fields=fields,
-                tags=(f"deckgen::{draft.kind}", lecture_tag(lecture)),
+                tags=(f"deckgen::{draft.kind}", tag),
                 line=draft.line,
                 due=base + min(index, gap - 1),
                 cloze_slots=numbered_slots(draft.slots),

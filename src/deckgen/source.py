@@ -58,8 +58,12 @@ class Source:
 
 def user_path(path: Path) -> str:
     """``path`` relative to the working folder when it is inside it, else as given."""
-    absolute = os.path.abspath(path)
-    cwd = os.getcwd()
+    return _user_path(path, os.getcwd())
+
+
+@lru_cache(maxsize=4096)  # (every note's and diagnostic's path: the same few, many times)
+def _user_path(path: Path, cwd: str) -> str:
+    absolute = os.path.normpath(os.path.join(cwd, path))  # os.path.abspath, given the cwd
     if absolute.startswith(cwd.rstrip(os.sep) + os.sep):
         return Path(os.path.relpath(absolute, cwd)).as_posix()
     return str(path)
