@@ -759,7 +759,7 @@ def preview_cmd(
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Print what would be added, updated and deleted; change no collection.",
+    help="Print what would be added, updated and deleted; change no collection, no package.",
 )
 @click.option(
     "--keep-removed",
